@@ -1,0 +1,56 @@
+# vidrec: `make lab` opens the tutorial, `make test` runs every test. See README for Windows.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+# CPU build of torch for the offline text model (the `local` extra); override for a GPU build.
+TORCH_SPEC ?= torch==2.13.0
+STAMP := $(VENV)/.installed
+
+.PHONY: install lab demo test unit notebooks-test notebooks lint app bench data videos clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): $(BIN)/python pyproject.toml
+	$(BIN)/python -m pip install --upgrade pip
+	$(BIN)/python -m pip install "$(TORCH_SPEC)"
+	$(BIN)/python -m pip install -e ".[dev,local]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+lab: install
+	$(BIN)/jupyter lab notebooks/
+
+demo: install
+	$(BIN)/vidrec demo
+
+# pytest exits 5 when it collected no test: that is a failure here, said loudly.
+test: install
+	@$(BIN)/python -m pytest tests || { s=$$?; [ $$s -eq 5 ] && echo "FAILED: no unit tests ran" >&2; exit $$s; }
+	@$(BIN)/python -m pytest --nbval --sanitize-with notebooks/sanitize.cfg notebooks/ || { s=$$?; [ $$s -eq 5 ] && echo "FAILED: no notebook ran" >&2; exit $$s; }
+
+unit: install
+	$(BIN)/python -m pytest tests
+
+notebooks: install
+	$(BIN)/jupyter nbconvert --to notebook --execute --inplace notebooks/0*.ipynb
+
+lint: install
+	$(BIN)/ruff check vidrec_helpers tests scripts bench notebooks
+	$(BIN)/ruff format --check vidrec_helpers tests scripts bench
+
+app: install
+	$(BIN)/vidrec app
+
+bench: install
+	$(BIN)/python bench/run_all.py
+
+data: install
+	$(BIN)/python scripts/build_sample_data.py
+
+videos: install
+	$(BIN)/python scripts/make_sample_videos.py
+
+clean:
+	rm -rf .vidrec .pytest_cache

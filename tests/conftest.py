@@ -1,0 +1,25 @@
+"""Test isolation: offline mode, no real credentials, private caches and stores."""
+
+from __future__ import annotations
+
+import os
+
+# Set before any vidrec_helpers import reads settings: the environment beats a developer's .env.
+for _name in ("TWELVELABS_API_KEY", "QDRANT_URL", "QDRANT_API_KEY", "AWS_ENDPOINT_URL",
+              "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "TWELVELABS_BASE_URL"):
+    os.environ[_name] = ""
+os.environ["VIDREC_MODE"] = "offline"
+os.environ["QDRANT_PATH"] = ":memory:"
+
+import pytest  # noqa: E402
+
+from vidrec_helpers.config import get_settings, reload_settings  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _isolated_settings(tmp_path, monkeypatch):
+    """Each test gets its own cache folder and freshly read settings."""
+    monkeypatch.setenv("VIDREC_CACHE_DIR", str(tmp_path / "cache"))
+    reload_settings()
+    yield
+    get_settings.cache_clear()

@@ -1,0 +1,227 @@
+"""The offline heart of the tutorial: the sample catalog, its vectors and the sample videos.
+
+The vectors in `data/sample_embeddings.parquet` come from all-MiniLM-L6-v2 applied to the
+catalog's descriptions. They stand in for Marengo so everything runs without an API key.
+Everything here is validated on load: a problem gets an error that names it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .config import VidrecError, project_root
+from .labels import INTENTS, MOODS, preset_names
+
+#: The text model behind the sample vectors (a stand-in for Marengo, see data/README.md).
+SAMPLE_MODEL = "all-MiniLM-L6-v2"
+SAMPLE_DIMENSION = 384
+
+#: Columns of data/sample_embeddings.parquet, in order.
+COLUMNS = [
+    "kind",  # video | clip | query
+    "key",  # unique: catalog id, "<id>#clip<n>", or the query name
+    "video_id",
+    "title",
+    "intent",
+    "mood",
+    "scope",  # video | clip (None for queries)
+    "start_sec",
+    "end_sec",
+    "duration",
+    "filename",
+    "text",  # the text that was embedded
+    "model",
+    "vector",
+]
+KINDS = {"video", "clip", "query"}
+ENTRY_FIELDS = ("id", "title", "description", "duration", "intent", "mood", "scenes", "filename")
+
+
+class SampleDataError(VidrecError):
+    """The shipped sample data is missing, corrupt or inconsistent."""
+
+
+def data_dir() -> Path:
+    """The repository's `data/` folder."""
+    return project_root() / "data"
+
+
+def catalog_dir() -> Path:
+    """Where the catalog JSON files live (`data/catalog/`)."""
+    return data_dir() / "catalog"
+
+
+def sample_video_dir() -> Path:
+    """Where the sample mp4 clips live (`data/videos/`)."""
+    return data_dir() / "videos"
+
+
+def embeddings_path() -> Path:
+    """The shipped vectors (`data/sample_embeddings.parquet`)."""
+    return data_dir() / "sample_embeddings.parquet"
+
+
+def checksum_path(path: Path) -> Path:
+    """The sidecar file holding the SHA-256 of `path`."""
+    return path.with_name(path.name + ".sha256")
+
+
+_REBUILD_HINT = (
+    "restore it with `git checkout -- data/` or rebuild it with "
+    "`python scripts/build_sample_data.py`"
+)
+
+
+def validate_entry(entry: dict, source: str = "catalog") -> dict:
+    """Check one catalog entry's fields, labels and scene timing; return it unchanged."""
+    where = f"{source}: entry {entry.get('id', '?')!r}"
+    missing = [name for name in ENTRY_FIELDS if name not in entry]
+    if missing:
+        raise SampleDataError(f"{where} is missing {', '.join(missing)}")
+    if entry["intent"] not in INTENTS:
+        raise SampleDataError(f"{where} has unknown intent {entry['intent']!r} (valid: {', '.join(INTENTS)})")
+    if entry["mood"] not in MOODS:
+        raise SampleDataError(f"{where} has unknown mood {entry['mood']!r} (valid: {', '.join(MOODS)})")
+    duration = float(entry["duration"])
+    if not duration > 0:
+        raise SampleDataError(f"{where} has a non-positive duration")
+    scenes = entry["scenes"]
+    if not 2 <= len(scenes) <= 4:
+        raise SampleDataError(f"{where} has {len(scenes)} scenes; 2 to 4 are expected")
+    previous_end = 0.0
+    for number, scene in enumerate(scenes, 1):
+        start, end = float(scene["start_sec"]), float(scene["end_sec"])
+        if start < previous_end or end <= start or end > duration + 1e-6:
+            raise SampleDataError(
+                f"{where} scene {number} runs {start}-{end} s: scenes must be in order, "
+                f"not overlap, and end within the {duration} s duration"
+            )
+        if not str(scene.get("description", "")).strip():
+            raise SampleDataError(f"{where} scene {number} has no description")
+        previous_end = end
+    return entry
+
+
+@lru_cache(maxsize=4)
+def _load_catalog(directory: str) -> tuple[dict, ...]:
+    files = sorted(Path(directory).glob("*.json"))
+    if not files:
+        raise SampleDataError(f"no catalog files in {directory}: {_REBUILD_HINT}")
+    entries: list[dict] = []
+    seen: set[str] = set()
+    for file in files:
+        try:
+            items = json.loads(file.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError) as error:
+            raise SampleDataError(f"{file.name} is not valid JSON ({error}): {_REBUILD_HINT}") from None
+        for entry in items:
+            validate_entry(entry, file.name)
+            if entry["id"] in seen:
+                raise SampleDataError(f"{file.name}: duplicate catalog id {entry['id']!r}")
+            seen.add(entry["id"])
+            entries.append(entry)
+    return tuple(entries)
+
+
+def load_catalog(directory: str | Path | None = None) -> list[dict]:
+    """Every catalog entry (validated), sorted by id."""
+    entries = _load_catalog(str(directory or catalog_dir()))
+    return sorted((dict(e) for e in entries), key=lambda e: e["id"])
+
+
+def catalog_by_id() -> dict[str, dict]:
+    """The catalog as a dict keyed by id."""
+    return {entry["id"]: entry for entry in load_catalog()}
+
+
+def video_text(entry: dict) -> str:
+    """The text embedded for a whole video: its title and description."""
+    return f"{entry['title']}. {entry['description']}"
+
+
+def clip_text(entry: dict, scene: dict) -> str:
+    """The text embedded for one scene of a video."""
+    return str(scene["description"])
+
+
+def file_checksum(path: Path) -> str:
+    """SHA-256 of a file, as hex."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _check_frame(frame: pd.DataFrame, where: str) -> None:
+    missing = [c for c in COLUMNS if c not in frame.columns]
+    if missing:
+        raise SampleDataError(f"{where} is missing column(s) {', '.join(missing)}: {_REBUILD_HINT}")
+    unknown_kinds = set(frame["kind"]) - KINDS
+    if unknown_kinds:
+        raise SampleDataError(f"{where} has unknown kind(s) {sorted(unknown_kinds)}")
+    if frame["key"].duplicated().any():
+        raise SampleDataError(f"{where} has duplicate keys: {frame['key'][frame['key'].duplicated()].tolist()[:3]}")
+    for column, valid in (("intent", INTENTS), ("mood", MOODS)):
+        labels = set(frame[column].dropna()) - set(valid)
+        if labels:
+            raise SampleDataError(f"{where} has unknown {column} label(s) {sorted(labels)} (valid: {', '.join(valid)})")
+    for row in frame.itertuples(index=False):
+        vector = np.asarray(row.vector, dtype=np.float32)
+        if vector.shape != (SAMPLE_DIMENSION,):
+            raise SampleDataError(
+                f"{where}: vector of {row.key!r} has dimension {vector.shape[0] if vector.ndim else 0}, "
+                f"expected {SAMPLE_DIMENSION}"
+            )
+        if not np.isfinite(vector).all():
+            raise SampleDataError(f"{where}: vector of {row.key!r} contains NaN or infinity")
+        if not math.isclose(float(np.linalg.norm(vector)), 1.0, abs_tol=1e-3):
+            raise SampleDataError(f"{where}: vector of {row.key!r} is not unit length")
+    queries = set(frame.loc[frame["kind"] == "query", "key"])
+    missing_queries = [name for name in preset_names() if name not in queries]
+    if missing_queries:
+        raise SampleDataError(f"{where} lacks query vectors for {', '.join(missing_queries[:5])}")
+
+
+@lru_cache(maxsize=4)
+def _load_embeddings(path: str, verify: bool) -> pd.DataFrame:
+    file = Path(path)
+    if not file.exists():
+        raise SampleDataError(f"{file} not found: {_REBUILD_HINT}")
+    if verify:
+        sidecar = checksum_path(file)
+        if not sidecar.exists():
+            raise SampleDataError(f"{sidecar.name} (the checksum of {file.name}) is missing: {_REBUILD_HINT}")
+        expected = sidecar.read_text(encoding="utf-8").split()[0]
+        if file_checksum(file) != expected:
+            raise SampleDataError(f"{file.name} is corrupt or was changed (checksum mismatch): {_REBUILD_HINT}")
+    try:
+        frame = pd.read_parquet(file)
+    except Exception as error:  # pyarrow raises several types for a damaged file
+        raise SampleDataError(f"{file.name} cannot be read ({type(error).__name__}): {_REBUILD_HINT}") from None
+    _check_frame(frame, file.name)
+    frame = frame[COLUMNS].copy()
+    frame["vector"] = [np.asarray(v, dtype=np.float32) for v in frame["vector"]]
+    return frame
+
+
+def load_sample_embeddings(path: str | Path | None = None, verify: bool = True) -> pd.DataFrame:
+    """The shipped vectors, validated (checksum, columns, dimension, NaN, unit length, labels)."""
+    return _load_embeddings(str(path or embeddings_path()), verify).copy()
+
+
+def query_vector(name: str) -> np.ndarray:
+    """A precomputed query vector: `intent:X`, `mood:Y` or `preset:X|Y`."""
+    frame = _load_embeddings(str(embeddings_path()), True)
+    match = frame.loc[(frame["kind"] == "query") & (frame["key"] == name), "vector"]
+    if match.empty:
+        raise VidrecError(f"no precomputed query {name!r}: known queries are {', '.join(preset_names())}")
+    return match.iloc[0]
+
+
+def sample_videos() -> list[Path]:
+    """The sample mp4 clips shipped in `data/videos/`, sorted by name."""
+    return sorted(sample_video_dir().glob("*.mp4"))
