@@ -129,6 +129,9 @@ def test_sample_videos_have_catalog_entries(catalog):
 
 
 def _write(frame: pd.DataFrame, path) -> None:
+    frame = frame.copy()
+    if "vector" in frame:
+        frame["vector"] = [[float(x) for x in v] for v in frame["vector"]]
     frame.to_parquet(path)
     checksum_path(path).write_text(file_checksum(path) + "\n")
 

@@ -21,6 +21,26 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     return doctor(get_settings())
 
 
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from .pipeline import ingest
+
+    settings = get_settings()
+    if not args.json:
+        print(settings.summary(), file=sys.stderr)
+    report = ingest(
+        args.paths or None,
+        settings=settings,
+        concurrency=args.concurrency,
+        progress=not args.json,
+        use_cache=not args.no_cache,
+    )
+    if args.json:
+        _print_json(report.to_dict())
+    else:
+        print(report.summary())
+    return 1 if report.failed else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="vidrec",
@@ -31,6 +51,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("doctor", help="check dependencies, credentials and services")
     p.set_defaults(func=cmd_doctor)
+
+    p = sub.add_parser(
+        "ingest",
+        help="upload, embed and index videos (no path: the sample catalog offline, the sample clips live)",
+    )
+    p.add_argument("paths", nargs="*", help="video files or folders")
+    p.add_argument("--concurrency", type=int, default=4, help="embedding tasks in flight (default 4)")
+    p.add_argument("--no-cache", action="store_true", help="ignore the embedding cache (pays again!)")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.set_defaults(func=cmd_ingest)
     return parser
 
 

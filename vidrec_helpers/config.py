@@ -127,7 +127,10 @@ class Settings(BaseSettings):
     def summary(self) -> str:
         """One line for the top of a notebook or CLI run (no secrets)."""
         store = self.qdrant_url or f"embedded Qdrant at {self.qdrant_path}"
-        s3 = self.aws_endpoint_url or ("AWS S3" if self.mode == "live" else "local S3 server")
+        if self.mode == "live":
+            s3 = self.aws_endpoint_url or f"AWS S3 ({self.aws_region})"
+        else:
+            s3 = "local S3 server"
         model = self.marengo_model if self.mode == "live" else "sample vectors (all-MiniLM-L6-v2)"
         return f"vidrec mode={self.mode} | embeddings: {model} | storage: {s3} | index: {store}"
 

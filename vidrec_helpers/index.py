@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import re
 import uuid
 from collections.abc import Iterable, Iterator
@@ -35,6 +36,8 @@ def connect(settings: Settings | None = None) -> QdrantClient:
     if settings.qdrant_path == ":memory:":
         return QdrantClient(location=":memory:")
     path = str(resolve_path(settings.qdrant_path))
+    if not _clients:
+        atexit.register(close_all)
     if path not in _clients:
         try:
             _clients[path] = QdrantClient(path=path)

@@ -1,0 +1,567 @@
+"""Storage: the real boto3 against moto's S3 server on 127.0.0.1 (started by the package).
+
+One case cannot come from the server: moto (5.2) stores `BucketOwnerEnforced` object
+ownership but still accepts ACLs, so it never answers `AccessControlListNotSupported`.
+Those refusals are played by botocore's Stubber on a real client (see the ACL tests).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import socket
+import unicodedata
+import urllib.request
+import uuid
+from pathlib import Path
+from urllib.error import URLError
+
+import boto3
+import pytest
+from botocore.config import Config
+from botocore.stub import Stubber
+
+from vidrec_helpers import storage
+from vidrec_helpers.config import Settings, VidrecError
+from vidrec_helpers.records import file_sha256
+
+ALL_USERS = "http://acs.amazonaws.com/groups/global/AllUsers"
+
+
+def offline_settings() -> Settings:
+    return Settings(_env_file=None, forced_mode="offline")
+
+
+def live_settings(**fields: object) -> Settings:
+    return Settings(_env_file=None, forced_mode="live", **fields)
+
+
+@pytest.fixture
+def client():
+    """A real boto3 client on the process-wide local S3 server."""
+    return storage.s3_client(offline_settings())
+
+
+@pytest.fixture
+def bucket(client) -> str:
+    """A fresh bucket per test (moto's state is shared by the whole process)."""
+    name = f"vidrec-test-{uuid.uuid4().hex[:12]}"
+    storage.ensure_bucket(client, name)
+    return name
+
+
+@pytest.fixture
+def calls(client) -> dict[str, int]:
+    """How many times each S3 operation was sent by `client` during the test."""
+    counts: dict[str, int] = {}
+
+    def count(event_name: str, **_: object) -> None:
+        operation = event_name.rsplit(".", 1)[-1]
+        counts[operation] = counts.get(operation, 0) + 1
+
+    client.meta.events.register("before-call.s3", count)
+    return counts
+
+
+@pytest.fixture
+def no_aws_credentials(monkeypatch, tmp_path):
+    """An environment where boto3's credential chain finds nothing (and asks no metadata server)."""
+    for name in (
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+        "AWS_PROFILE",
+        "AWS_DEFAULT_PROFILE",
+        "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+        "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+        "AWS_WEB_IDENTITY_TOKEN_FILE",
+        "AWS_ROLE_ARN",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-aws-config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-aws-credentials"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+
+
+def write(path: Path, data: bytes) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    return path
+
+
+def fetch(url: str, headers: dict[str, str] | None = None):
+    """GET `url` over plain HTTP: (status, headers, body)."""
+    request = urllib.request.Request(url, headers=headers or {})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return response.status, response.headers, response.read()
+
+
+# --- keys and content types -------------------------------------------------------------
+
+
+def test_object_key_uses_hash_prefix_and_file_name():
+    digest = hashlib.sha256(b"clip").hexdigest()
+    assert storage.object_key("/a/b/beach day.mp4", digest) == f"videos/{digest[:12]}/beach day.mp4"
+
+
+def test_object_key_is_the_same_for_decomposed_and_composed_names():
+    digest = hashlib.sha256(b"clip").hexdigest()
+    composed = unicodedata.normalize("NFC", "ma vidéo ñ.mp4")
+    decomposed = unicodedata.normalize("NFD", composed)
+    assert composed != decomposed
+    assert storage.object_key(decomposed, digest) == storage.object_key(composed, digest)
+    assert storage.object_key(decomposed, digest).endswith(composed)
+
+
+@pytest.mark.parametrize("bad_hash", ["", "abc", "A" * 64, "g" * 64])
+def test_object_key_rejects_what_is_not_a_sha256(bad_hash):
+    with pytest.raises(VidrecError, match="not a lowercase hex SHA-256"):
+        storage.object_key("clip.mp4", bad_hash)
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("clip.mp4", "video/mp4"),
+        ("CLIP.MP4", "video/mp4"),
+        ("clip.mov", "video/quicktime"),
+        ("clip.webm", "video/webm"),
+        ("notes.txt", "text/plain"),
+        ("blob.unknownext", "application/octet-stream"),
+    ],
+)
+def test_guess_content_type(name, expected):
+    assert storage.guess_content_type(name) == expected
+
+
+@pytest.mark.parametrize("name", ["ab", "My_Bucket", "-start", "end-", "a..b", "x" * 64])
+def test_invalid_bucket_name_is_explained(client, name):
+    with pytest.raises(VidrecError, match="not a valid S3 bucket name"):
+        storage.ensure_bucket(client, name)
+
+
+# --- bucket -----------------------------------------------------------------------------
+
+
+def test_ensure_bucket_creates_once(client):
+    name = f"vidrec-test-{uuid.uuid4().hex[:12]}"
+    assert storage.ensure_bucket(client, name) is True
+    assert storage.ensure_bucket(client, name) is False
+    client.head_bucket(Bucket=name)
+
+
+@pytest.mark.parametrize(("region", "location"), [("us-east-1", None), ("eu-west-1", "eu-west-1")])
+def test_ensure_bucket_sets_location_outside_us_east_1(client, region, location):
+    name = f"vidrec-test-{uuid.uuid4().hex[:12]}"
+    storage.ensure_bucket(client, name, region=region)
+    assert client.get_bucket_location(Bucket=name).get("LocationConstraint") == location
+
+
+def test_missing_bucket_without_create_is_explained(client, calls):
+    name = f"vidrec-missing-{uuid.uuid4().hex[:12]}"
+    with pytest.raises(VidrecError, match=f"'{name}' does not exist.*S3_BUCKET"):
+        storage.ensure_bucket(client, name, create=False)
+    assert "CreateBucket" not in calls
+
+
+def test_upload_to_missing_bucket_is_explained(client, tmp_path):
+    video = write(tmp_path / "clip.mp4", b"bytes")
+    with pytest.raises(VidrecError, match="does not exist.*ensure_bucket"):
+        storage.upload_video(client, f"vidrec-missing-{uuid.uuid4().hex[:12]}", video)
+
+
+# --- upload -----------------------------------------------------------------------------
+
+
+def test_upload_is_idempotent(client, bucket, calls, tmp_path):
+    video = write(tmp_path / "clip.mp4", b"not really a video" * 100)
+
+    first = storage.upload_video(client, bucket, video)
+    second = storage.upload_video(client, bucket, video)
+
+    assert (first.uploaded, second.uploaded) == (True, False)
+    assert calls.get("PutObject") == 1
+    assert first.key == second.key == storage.object_key(video, file_sha256(video))
+    assert first.sha256 == second.sha256 == file_sha256(video)
+    assert first.size == video.stat().st_size
+    head = client.head_object(Bucket=bucket, Key=first.key)
+    assert head["ContentType"] == "video/mp4" == first.content_type
+    assert head["Metadata"] == {"sha256": first.sha256}
+
+
+def test_object_without_hash_metadata_is_uploaded_again(client, bucket, calls, tmp_path):
+    video = write(tmp_path / "clip.mp4", b"abc")
+    key = storage.object_key(video, file_sha256(video))
+    client.put_object(Bucket=bucket, Key=key, Body=b"abc", ContentType="video/mp4")
+
+    result = storage.upload_video(client, bucket, video)
+
+    assert result.uploaded is True
+    assert calls["PutObject"] == 2
+    assert client.head_object(Bucket=bucket, Key=key)["Metadata"]["sha256"] == result.sha256
+
+
+def test_given_content_hash_is_used_as_is(client, bucket, tmp_path):
+    video = write(tmp_path / "clip.mp4", b"abc")
+    digest = file_sha256(video)
+    assert storage.upload_video(client, bucket, video, content_hash=digest).sha256 == digest
+
+
+def test_same_file_name_in_two_folders_gives_two_keys(client, bucket, tmp_path):
+    one = storage.upload_video(client, bucket, write(tmp_path / "a" / "clip.mp4", b"first"))
+    two = storage.upload_video(client, bucket, write(tmp_path / "b" / "clip.mp4", b"second"))
+
+    assert one.key != two.key
+    assert client.get_object(Bucket=bucket, Key=one.key)["Body"].read() == b"first"
+    assert client.get_object(Bucket=bucket, Key=two.key)["Body"].read() == b"second"
+
+
+def test_identical_bytes_in_two_folders_share_one_key(client, bucket, calls, tmp_path):
+    one = storage.upload_video(client, bucket, write(tmp_path / "a" / "clip.mp4", b"same"))
+    two = storage.upload_video(client, bucket, write(tmp_path / "b" / "clip.mp4", b"same"))
+
+    assert one.key == two.key
+    assert (one.uploaded, two.uploaded) == (True, False)
+    assert calls["PutObject"] == 1
+
+
+def test_empty_file_is_uploaded(client, bucket, tmp_path):
+    result = storage.upload_video(client, bucket, write(tmp_path / "empty.mp4", b""))
+
+    assert (result.size, result.uploaded) == (0, True)
+    assert client.get_object(Bucket=bucket, Key=result.key)["Body"].read() == b""
+
+
+def test_missing_file_is_explained(client, bucket, tmp_path):
+    with pytest.raises(VidrecError, match="video file not found.*nope.mp4"):
+        storage.upload_video(client, bucket, tmp_path / "nope.mp4")
+
+
+def test_folder_instead_of_file_is_explained(client, bucket, tmp_path):
+    with pytest.raises(VidrecError, match="is a folder, not a video file"):
+        storage.upload_video(client, bucket, tmp_path)
+
+
+def test_large_file_goes_multipart_and_keeps_its_hash(client, bucket, calls, tmp_path):
+    video = write(tmp_path / "big.mp4", bytes(range(256)) * (9 * 4096))  # 9 MiB > 8 MiB threshold
+
+    first = storage.upload_video(client, bucket, video)
+    second = storage.upload_video(client, bucket, video)
+
+    assert calls["CreateMultipartUpload"] == 1
+    assert calls["UploadPart"] == 2
+    assert "PutObject" not in calls
+    assert (first.uploaded, second.uploaded) == (True, False)
+    head = client.head_object(Bucket=bucket, Key=first.key)
+    assert head["ContentLength"] == video.stat().st_size
+    assert head["Metadata"]["sha256"] == file_sha256(video)
+
+
+def test_upload_many_reports_each_file_and_goes_on(client, bucket, calls, tmp_path):
+    first = write(tmp_path / "a" / "clip.mp4", b"first")
+    other = write(tmp_path / "b" / "clip.mp4", b"other")
+    copy = write(tmp_path / "c" / "clip.mp4", b"first")
+    missing = tmp_path / "missing.mp4"
+    folder = tmp_path / "a"
+
+    results = storage.upload_many(client, bucket, [first, missing, other, folder, copy], 3)
+
+    assert [r.path for r in results] == [first, missing, other, folder, copy]
+    assert [r.ok for r in results] == [True, False, True, False, True]
+    assert [getattr(r, "uploaded", None) for r in results] == [True, None, True, None, False]
+    assert results[0].key == results[4].key != results[2].key
+    assert "video file not found" in results[1].error
+    assert "is a folder" in results[3].error
+    assert calls["PutObject"] == 2
+
+    again = storage.upload_many(client, bucket, [first, other])
+    assert [r.uploaded for r in again] == [False, False]
+    assert calls["PutObject"] == 2
+
+
+def test_upload_many_of_nothing(client, bucket):
+    assert storage.upload_many(client, bucket, []) == []
+
+
+def test_list_and_delete_videos(client, bucket, tmp_path):
+    results = storage.upload_many(
+        client, bucket, [write(tmp_path / f"{n}.mp4", bytes([n])) for n in range(3)]
+    )
+    keys = sorted(r.key for r in results)
+
+    assert sorted(storage.list_videos(client, bucket)) == keys
+    assert storage.delete_videos(client, bucket, keys) == 3
+    assert storage.list_videos(client, bucket) == []
+
+
+# --- URLs -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["ma vidéo ñ.mp4", "a+b #1?%&=.mp4", "東京 夜景.mp4"])
+def test_presigned_url_downloads_the_bytes(client, bucket, name):
+    key = f"videos/x/{name}"
+    client.put_object(Bucket=bucket, Key=key, Body=b"\x00video bytes\xff")
+
+    url = storage.playable_url(client, bucket, key)
+    status, headers, body = fetch(url)
+
+    assert url.isascii() and " " not in url
+    assert status == 200
+    assert body == b"\x00video bytes\xff"
+    assert headers["Content-Type"] == "video/mp4"
+
+
+def test_uploaded_video_plays_from_its_url(client, bucket, tmp_path):
+    video = write(tmp_path / "sub dir" / "ma vidéo ñ.mp4", b"0123456789")
+    result = storage.upload_video(client, bucket, video)
+
+    status, headers, body = fetch(storage.playable_url(client, bucket, result.key))
+
+    assert (status, body, headers["Content-Type"]) == (200, b"0123456789", "video/mp4")
+
+
+@pytest.mark.parametrize(
+    ("byte_range", "expected", "content_range"),
+    [
+        ("bytes=2-5", b"2345", "bytes 2-5/10"),
+        ("bytes=0-", b"0123456789", "bytes 0-9/10"),
+        ("bytes=-3", b"789", "bytes 7-9/10"),
+    ],
+)
+def test_range_request_returns_206(client, bucket, byte_range, expected, content_range):
+    """Browsers seek in a video with Range requests and need 206 Partial Content."""
+    client.put_object(Bucket=bucket, Key="videos/x/clip.mp4", Body=b"0123456789")
+    url = storage.playable_url(client, bucket, "videos/x/clip.mp4")
+
+    status, headers, body = fetch(url, {"Range": byte_range})
+
+    assert (status, body, headers["Content-Range"]) == (206, expected, content_range)
+
+
+def test_presigned_url_expiry(client, bucket):
+    assert "X-Amz-Expires=3600" in storage.playable_url(client, bucket, "videos/x/a.mp4")
+    assert "X-Amz-Expires=600" in storage.playable_url(
+        client, bucket, "videos/x/a.mp4", expires=600
+    )
+    for expires in (0, storage.MAX_EXPIRES + 1):
+        with pytest.raises(VidrecError, match="out of range"):
+            storage.playable_url(client, bucket, "videos/x/a.mp4", expires=expires)
+
+
+def test_presigned_url_content_type_can_be_set(client, bucket):
+    url = storage.playable_url(client, bucket, "videos/x/a.bin", content_type="video/webm")
+    assert "response-content-type=video%2Fwebm" in url
+
+
+def test_public_url_is_plain_and_readable_by_anyone(client, bucket):
+    key = "videos/x/ma vidéo ñ.mp4"
+    client.put_object(Bucket=bucket, Key=key, Body=b"public bytes", ContentType="video/mp4")
+
+    url = storage.playable_url(client, bucket, key, public=True)
+
+    assert url == f"{client.meta.endpoint_url}/{bucket}/videos/x/ma%20vid%C3%A9o%20%C3%B1.mp4"
+    grants = client.get_object_acl(Bucket=bucket, Key=key)["Grants"]
+    assert {"URI": ALL_USERS, "Type": "Group"} in [g["Grantee"] for g in grants]
+    assert fetch(url)[2] == b"public bytes"
+
+
+def test_public_url_on_aws_is_virtual_hosted():
+    aws = storage.s3_client(
+        live_settings(aws_access_key_id="vidrec-test", aws_secret_access_key="vidrec-test-secret")
+    )
+    with Stubber(aws) as stub:
+        stub.add_response("put_object_acl", {})
+        url = storage.playable_url(aws, "my-videos", "videos/x/a b.mp4", public=True)
+    assert url == "https://my-videos.s3.amazonaws.com/videos/x/a%20b.mp4"
+
+
+def test_bucket_without_acls_is_explained(client, bucket):
+    """The default for new AWS buckets. moto accepts the ACL anyway, so S3's answer is stubbed."""
+    with Stubber(client) as stub:
+        stub.add_client_error(
+            "put_object_acl",
+            service_error_code="AccessControlListNotSupported",
+            service_message="The bucket does not allow ACLs",
+            http_status_code=400,
+            expected_params={"Bucket": bucket, "Key": "videos/x/a.mp4", "ACL": "public-read"},
+        )
+        with pytest.raises(VidrecError, match="does not allow ACLs.*presigned URLs.*bucket policy"):
+            storage.playable_url(client, bucket, "videos/x/a.mp4", public=True)
+        stub.assert_no_pending_responses()
+
+
+def test_block_public_access_is_explained(client, bucket):
+    with Stubber(client) as stub:
+        stub.add_client_error(
+            "put_object_acl", service_error_code="AccessDenied", http_status_code=403
+        )
+        with pytest.raises(VidrecError, match="Block Public Access.*presigned URLs"):
+            storage.playable_url(client, bucket, "videos/x/a.mp4", public=True)
+
+
+# --- clients and credentials ------------------------------------------------------------
+
+
+def test_offline_client_uses_local_server_and_dummy_credentials(monkeypatch, tmp_path):
+    """A laptop's real AWS setup is neither used nor able to break offline mode."""
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "not-a-real-secret")
+    monkeypatch.setenv("AWS_PROFILE", "no-such-profile")
+    monkeypatch.setenv(
+        "AWS_CONFIG_FILE", str(write(tmp_path / "config", b"[default]\nregion = ap-south-1\n"))
+    )
+
+    offline = storage.s3_client(offline_settings())
+
+    assert offline.meta.endpoint_url == storage.ensure_local_s3()
+    assert offline.meta.endpoint_url.startswith("http://127.0.0.1:")
+    assert offline.meta.region_name == "us-east-1"
+    credentials = offline._request_signer._credentials
+    assert (credentials.access_key, credentials.secret_key) == (
+        "vidrec-local",
+        "vidrec-local-secret",
+    )
+    offline.list_buckets()
+
+
+def test_missing_credentials_live_are_explained(no_aws_credentials):
+    with pytest.raises(VidrecError, match="AWS credentials not found.*AWS_ACCESS_KEY_ID.*\\.env"):
+        storage.s3_client(live_settings())
+
+
+def test_half_credentials_are_explained(no_aws_credentials):
+    with pytest.raises(VidrecError, match="AWS_SECRET_ACCESS_KEY is not set"):
+        storage.s3_client(live_settings(aws_access_key_id="vidrec-test"))
+
+
+def test_missing_profile_is_explained(no_aws_credentials, monkeypatch):
+    monkeypatch.setenv("AWS_PROFILE", "no-such-profile")
+    with pytest.raises(VidrecError, match="no-such-profile.*AWS_PROFILE"):
+        storage.s3_client(live_settings())
+
+
+def test_live_client_on_an_s3_compatible_endpoint(no_aws_credentials, tmp_path):
+    """`AWS_ENDPOINT_URL` points live mode at any S3 server: here the local one, path-style."""
+    endpoint = storage.ensure_local_s3()
+    live = storage.s3_client(
+        live_settings(
+            aws_endpoint_url=endpoint,
+            aws_region="eu-west-1",
+            aws_access_key_id="vidrec-local",
+            aws_secret_access_key="vidrec-local-secret",
+        )
+    )
+    assert live.meta.endpoint_url == endpoint
+    assert live.meta.config.s3 == {"addressing_style": "path"}
+
+    name = f"vidrec-test-{uuid.uuid4().hex[:12]}"
+    assert storage.ensure_bucket(live, name) is True
+    assert live.get_bucket_location(Bucket=name)["LocationConstraint"] == "eu-west-1"
+    result = storage.upload_video(live, name, write(tmp_path / "clip.mp4", b"live bytes"))
+    assert fetch(storage.playable_url(live, name, result.key))[2] == b"live bytes"
+
+
+def test_live_client_on_aws_keeps_aws_defaults(no_aws_credentials):
+    aws = storage.s3_client(
+        live_settings(
+            aws_region="eu-west-1",
+            aws_access_key_id="vidrec-test",
+            aws_secret_access_key="vidrec-test-secret",
+        )
+    )
+    assert aws.meta.endpoint_url == "https://s3.eu-west-1.amazonaws.com"
+    assert aws.meta.region_name == "eu-west-1"
+    assert (aws.meta.config.s3 or {}).get("addressing_style") != "path"
+
+
+def test_rejected_credentials_are_explained(client, bucket, tmp_path):
+    video = write(tmp_path / "clip.mp4", b"abc")
+    with Stubber(client) as stub:
+        stub.add_client_error("head_object", service_error_code="403", http_status_code=403)
+        stub.add_client_error(
+            "put_object", service_error_code="InvalidAccessKeyId", http_status_code=403
+        )
+        with pytest.raises(VidrecError, match="rejected the credentials.*AWS_ACCESS_KEY_ID"):
+            storage.upload_video(client, bucket, video)
+
+
+def test_unreachable_endpoint_is_explained():
+    with storage.LocalS3Server() as server:
+        endpoint = server.endpoint_url
+    unreachable = boto3.client(
+        "s3",
+        endpoint_url=endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="vidrec-local",
+        aws_secret_access_key="vidrec-local-secret",
+        config=Config(retries={"total_max_attempts": 1}),
+    )
+    with pytest.raises(VidrecError, match=f"cannot reach S3 at {endpoint}"):
+        storage.ensure_bucket(unreachable, "vidrec-videos")
+
+
+# --- the local server -------------------------------------------------------------------
+
+
+def test_local_server_starts_and_stops():
+    server = storage.LocalS3Server()
+    with pytest.raises(VidrecError, match="not running"):
+        server.endpoint_url  # noqa: B018
+
+    with server:
+        endpoint = server.endpoint_url
+        assert server.start() == endpoint
+        assert fetch(endpoint)[0] == 200
+
+    port = int(endpoint.rsplit(":", 1)[1])
+    with pytest.raises(ConnectionRefusedError), socket.create_connection(("127.0.0.1", port), 2):
+        pass
+    server.stop()
+
+
+def test_local_server_port_in_use_is_explained():
+    with storage.LocalS3Server() as first:
+        port = int(first.endpoint_url.rsplit(":", 1)[1])
+        with pytest.raises(VidrecError, match="cannot start the local S3 server.*port 0"):
+            storage.LocalS3Server(port=port).start()
+
+
+def test_ensure_local_s3_is_one_server_per_process():
+    assert storage.ensure_local_s3() == storage.ensure_local_s3()
+
+
+def test_local_server_does_not_log_each_request(client, bucket, caplog):
+    """werkzeug logs every request by default, which would land in notebook outputs."""
+    caplog.set_level(logging.INFO, logger="werkzeug")
+    client.put_object(Bucket=bucket, Key="videos/x/quiet.mp4", Body=b"shh")
+    fetch(storage.playable_url(client, bucket, "videos/x/quiet.mp4"))
+    with pytest.raises(URLError):
+        fetch(f"{client.meta.endpoint_url}/{bucket}/videos/x/missing.mp4")
+    assert [r for r in caplog.records if r.name == "werkzeug"] == []
+
+
+def test_bucket_in_another_aws_region_is_explained(no_aws_credentials):
+    aws = storage.s3_client(
+        live_settings(
+            aws_region="us-east-1",
+            aws_access_key_id="vidrec-test",
+            aws_secret_access_key="vidrec-test-secret",
+        )
+    )
+    with Stubber(aws) as stub:
+        stub.add_response("head_bucket", {"BucketRegion": "eu-west-1"}, {"Bucket": "my-videos"})
+        with pytest.raises(VidrecError, match="is in eu-west-1 but AWS_REGION is us-east-1"):
+            storage.ensure_bucket(aws, "my-videos", create=False)
+
+
+def test_bucket_region_is_not_checked_on_other_s3_servers(client, bucket):
+    """S3-compatible servers often report a nominal region: only AWS's must match."""
+    with Stubber(client) as stub:
+        stub.add_response("head_bucket", {"BucketRegion": "eu-west-1"}, {"Bucket": bucket})
+        assert storage.ensure_bucket(client, bucket, create=False) is False
+
+
+def test_upload_many_with_progress_bar(client, bucket, tmp_path):
+    paths = [write(tmp_path / f"{n}.mp4", bytes([n]) * 10) for n in range(3)]
+    results = storage.upload_many(client, bucket, paths, progress=True)
+    assert [r.uploaded for r in results] == [True, True, True]

@@ -1,0 +1,231 @@
+"""Ingest = check → upload → embed (cache first) → upsert, with a progress bar and a report.
+
+Every step is idempotent: the same bytes are not uploaded twice, a cached embedding is never
+paid for again, and deterministic point ids make a re-run overwrite instead of duplicate.
+A failed video is reported and the batch goes on; an interrupted run resumes where it stopped.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from qdrant_client import QdrantClient
+
+from .config import Settings, VidrecError, get_settings, resolve_path
+from .embeddings import DEFAULT_CONCURRENCY, Embedder, EmbeddingCache, embed_many, make_embedder
+from .index import collection_name, connect, count_points, ensure_collection, points_for, upsert_points
+from .records import VideoSource, file_sha256, text_sha256
+from .samples import load_catalog, sample_video_dir, video_text
+from .storage import UploadResult, ensure_bucket, playable_url, s3_client, upload_many
+from .video_checks import check_video
+
+#: File types picked up when a folder is given to `ingest`.
+VIDEO_SUFFIXES = {".mp4", ".mov", ".m4v", ".webm", ".mkv", ".avi"}
+
+
+@dataclass
+class IngestReport:
+    """What one ingest run did, step by step."""
+
+    mode: str
+    model: str
+    collection: str
+    videos: int = 0
+    uploaded: list[str] = field(default_factory=list)
+    upload_skipped: list[str] = field(default_factory=list)
+    embedded: list[str] = field(default_factory=list)
+    from_cache: list[str] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)
+    points_upserted: int = 0
+    points_in_collection: int = 0
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    def summary(self) -> str:
+        """A few lines for the CLI and the notebooks."""
+        lines = [
+            f"ingest ({self.mode}, {self.model}) into {self.collection!r}: {self.videos} videos",
+            f"  uploaded: {len(self.uploaded)}, already in S3: {len(self.upload_skipped)}",
+            f"  embedded: {len(self.embedded)}, from cache: {len(self.from_cache)}, failed: {len(self.failed)}",
+            f"  points upserted: {self.points_upserted} (collection now holds {self.points_in_collection})",
+        ]
+        lines += [f"  FAILED {video}: {reason}" for video, reason in sorted(self.failed.items())]
+        return "\n".join(lines)
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "video"
+
+
+def _expand(paths: Iterable[str | Path]) -> list[Path]:
+    """Files as given, and the video files inside any folder given (sorted)."""
+    found: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            found += sorted(p for p in path.rglob("*") if p.suffix.lower() in VIDEO_SUFFIXES)
+        else:
+            found.append(path)
+    return found
+
+
+def _sample_entries_by_hash() -> dict[str, dict]:
+    folder = sample_video_dir()
+    return {
+        file_sha256(folder / e["filename"]): e
+        for e in load_catalog()
+        if e["filename"] and (folder / e["filename"]).is_file()
+    }
+
+
+def _from_entry(entry: dict, path: Path | None, content_hash: str) -> VideoSource:
+    return VideoSource(
+        video_id=entry["id"],
+        content_hash=content_hash,
+        path=path,
+        title=entry["title"],
+        filename=entry["filename"] or "",
+        intent=entry["intent"],
+        mood=entry["mood"],
+        duration=float(entry["duration"]),
+    )
+
+
+def sources_from_paths(paths: Iterable[str | Path]) -> tuple[list[VideoSource], dict[str, str]]:
+    """Video sources for files and folders, and the failures of paths that cannot be read.
+
+    A sample clip keeps its catalog id and labels; any other file gets the id
+    `<name>-<first 8 hex of its hash>`, so two files with one name never collide.
+    """
+    samples = _sample_entries_by_hash()
+    sources: list[VideoSource] = []
+    failed: dict[str, str] = {}
+    for path in _expand(paths):
+        try:
+            content_hash = file_sha256(path)
+        except OSError as error:
+            failed[str(path)] = f"cannot read {path}: {error.strerror or error}; check the path"
+            continue
+        if content_hash in samples:
+            sources.append(_from_entry(samples[content_hash], path, content_hash))
+            continue
+        sources.append(
+            VideoSource(
+                video_id=f"{_slug(path.stem)}-{content_hash[:8]}",
+                content_hash=content_hash,
+                path=path,
+                title=path.stem.replace("_", " "),
+                filename=path.name,
+            )
+        )
+    return sources, failed
+
+
+def catalog_sources() -> list[VideoSource]:
+    """Every sample catalog entry: the real clips with their files, the others by description."""
+    folder = sample_video_dir()
+    sources = []
+    for entry in load_catalog():
+        path = folder / entry["filename"] if entry["filename"] else None
+        content_hash = file_sha256(path) if path else text_sha256(video_text(entry))
+        sources.append(_from_entry(entry, path, content_hash))
+    return sources
+
+
+def default_sources(settings: Settings) -> list[VideoSource]:
+    """What `vidrec ingest` takes with no path: the whole catalog offline, the sample clips live."""
+    if settings.mode == "offline":
+        return catalog_sources()
+    return [s for s in catalog_sources() if s.path is not None]
+
+
+def _check_files(sources: list[VideoSource], report: IngestReport) -> list[VideoSource]:
+    """Validate each file before paying for it; a bad file is reported, the others go on."""
+    good = []
+    for source in sources:
+        if source.path is None:
+            good.append(source)
+            continue
+        try:
+            check_video(source.path)
+        except VidrecError as error:
+            report.failed[source.video_id] = str(error)
+            continue
+        good.append(source)
+    return good
+
+
+def _upload(sources: list[VideoSource], settings: Settings, report: IngestReport, concurrency: int) -> None:
+    """Upload the files, fill in each source's S3 key and playable URL."""
+    with_files = [s for s in sources if s.path is not None]
+    if not with_files:
+        return
+    client = s3_client(settings)
+    ensure_bucket(client, settings.s3_bucket, settings.aws_region, create=True)
+    outcomes = upload_many(client, settings.s3_bucket, [s.path for s in with_files], concurrency=concurrency)
+    for source, outcome in zip(with_files, outcomes, strict=True):
+        if not isinstance(outcome, UploadResult):
+            report.failed[source.video_id] = outcome.error
+            continue
+        (report.uploaded if outcome.uploaded else report.upload_skipped).append(source.video_id)
+        source.s3_key = outcome.key
+        source.url = playable_url(client, settings.s3_bucket, outcome.key)
+
+
+def ingest(
+    paths: Sequence[str | Path] | None = None,
+    *,
+    settings: Settings | None = None,
+    client: QdrantClient | None = None,
+    embedder: Embedder | None = None,
+    concurrency: int = DEFAULT_CONCURRENCY,
+    progress: bool = True,
+    use_cache: bool = True,
+    upload: bool = True,
+) -> IngestReport:
+    """Upload, embed and index videos (no paths: the samples); return what happened."""
+    started = time.monotonic()
+    settings = settings or get_settings()
+    embedder = embedder or make_embedder(settings)
+    client = client or connect(settings)
+    collection = collection_name(embedder.model, embedder.dimension)
+    report = IngestReport(mode=settings.mode, model=embedder.model, collection=collection)
+
+    if paths:
+        sources, unreadable = sources_from_paths(paths)
+        report.failed.update(unreadable)
+        if not sources and not unreadable:
+            raise VidrecError(f"no video files found in {', '.join(map(str, paths))}: give .mp4 files or folders")
+    else:
+        sources = default_sources(settings)
+    report.videos = len(sources) + len(report.failed)
+
+    sources = _check_files(sources, report)
+    if upload:
+        _upload(sources, settings, report, concurrency)
+    sources = [s for s in sources if s.video_id not in report.failed]
+    if settings.mode == "live":
+        missing_url = [s for s in sources if not s.url]
+        for source in missing_url:
+            report.failed[source.video_id] = "no URL to give TwelveLabs: upload it first (upload=True)"
+        sources = [s for s in sources if s.url]
+
+    cache = EmbeddingCache(resolve_path(settings.cache_dir)) if use_cache else None
+    embedded = embed_many(embedder, sources, concurrency=concurrency, cache=cache, progress=progress)
+    report.from_cache = sorted(embedded.from_cache)
+    report.embedded = sorted(embedded.new)
+    report.failed.update(embedded.failed)
+
+    by_id = {s.video_id: s for s in sources}
+    ensure_collection(client, collection, embedder.model, embedder.dimension)
+    points = (p for video_id, e in embedded.embedded.items() for p in points_for(by_id[video_id], e))
+    report.points_upserted = upsert_points(client, collection, points).points
+    report.points_in_collection = count_points(client, collection)
+    report.seconds = time.monotonic() - started
+    return report

@@ -1,0 +1,160 @@
+"""Check a video file against Marengo's input limits before paying to embed it.
+
+TwelveLabs validates only basic metadata when a task is created; a bad file fails later, after
+the upload and the wait. Probing it locally with PyAV (FFmpeg) costs milliseconds and gives one
+clear message per bad file instead.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import av
+
+from .config import VidrecError
+
+
+@dataclass(frozen=True)
+class VideoLimits:
+    """What Marengo accepts for a video (durations in seconds, sizes in pixels and bytes)."""
+
+    min_duration: float
+    max_duration: float
+    min_side: int
+    max_long_side: int
+    max_short_side: int
+    max_aspect_ratio: float
+    max_bytes: int
+
+
+# Sources of these numbers, as of twelvelabs 1.3.6:
+# - resolution "360x360 to 5184x2160 pixels" and aspect ratio "between 1:1 and 1:2.4, or between
+#   2.4:1 and 1:1": the video input requirements in the SDK docstrings (twelvelabs/raw_base_client.py,
+#   twelvelabs/base_client.py); read with either orientation, so 2160x5184 is accepted too;
+# - size "Video and audio, public URLs: Up to 4 GB": twelvelabs/assets/raw_client.py;
+# - duration 4 s to 4 h: the Marengo 3.x input requirements that the Embed v2 docstrings link to
+#   (/v1.3/docs/concepts/models/marengo/marengo-3-0#input-requirements); 4 s is also Marengo 3.0's
+#   default minimum segment length (twelvelabs/types/async_video_input_request.py).
+MARENGO_LIMITS = VideoLimits(
+    min_duration=4.0,
+    max_duration=4 * 3600.0,
+    min_side=360,
+    max_long_side=5184,
+    max_short_side=2160,
+    max_aspect_ratio=2.4,
+    max_bytes=4 * 1024**3,
+)
+
+
+@dataclass(frozen=True)
+class VideoInfo:
+    """What PyAV reads from a video file: enough to check it against the limits."""
+
+    duration: float
+    width: int
+    height: int
+    size_bytes: int
+    has_audio: bool
+    codec: str
+
+    @property
+    def aspect_ratio(self) -> float:
+        """Long side over short side (1.0 for a square, 1.78 for 16:9 either way up)."""
+        return max(self.width, self.height) / max(1, min(self.width, self.height))
+
+
+class VideoCheckError(VidrecError):
+    """A video file that TwelveLabs would reject, with the reason and what to do."""
+
+
+def _human_size(size: float) -> str:
+    """Bytes as a short text: 512 B, 97.8 KB, 4.2 GB."""
+    for unit in ("B", "KB", "MB", "GB"):
+        if size < 1024 or unit == "GB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{size:.1f} GB"
+
+
+def _file_size(path: Path) -> int:
+    """The size of `path` in bytes, or a clear error when it is missing or not a file."""
+    if not path.exists():
+        raise VideoCheckError(f"{path} does not exist: check the path")
+    if not path.is_file():
+        raise VideoCheckError(f"{path} is not a file: give the path of a video file")
+    if not os.access(path, os.R_OK):
+        raise VideoCheckError(f"{path} cannot be read: check its permissions")
+    size = path.stat().st_size
+    if size == 0:
+        raise VideoCheckError(f"{path.name} is empty (0 bytes): copy or download it again")
+    return size
+
+
+def _stream_duration(container: av.container.InputContainer, stream: av.video.VideoStream) -> float:
+    """The duration in seconds, from the container, else from the video stream, else 0."""
+    if container.duration:
+        return container.duration / av.time_base
+    if stream.duration and stream.time_base:
+        return float(stream.duration * stream.time_base)
+    if stream.frames and stream.average_rate:
+        return float(stream.frames / stream.average_rate)
+    return 0.0
+
+
+def probe_video(path: str | os.PathLike[str]) -> VideoInfo:
+    """Read duration, resolution, size, audio presence and codec of a video file with PyAV."""
+    file = Path(path)
+    size = _file_size(file)
+    try:
+        with av.open(str(file)) as container:
+            video = next((s for s in container.streams if s.type == "video"), None)
+            if video is None:
+                raise VideoCheckError(f"{file.name} has no video stream: give a video file, not audio only")
+            return VideoInfo(
+                duration=_stream_duration(container, video),
+                width=int(video.codec_context.width),
+                height=int(video.codec_context.height),
+                size_bytes=size,
+                has_audio=any(s.type == "audio" for s in container.streams),
+                codec=str(video.codec_context.name),
+            )
+    except (av.FFmpegError, OSError, ValueError, UnicodeDecodeError):
+        raise VideoCheckError(
+            f"{file.name} is not a video FFmpeg can read: check it is a real video file (e.g. .mp4)"
+        ) from None
+
+
+def _check_limits(name: str, info: VideoInfo, limits: VideoLimits) -> None:
+    """Raise one VideoCheckError for the first limit `info` breaks."""
+    if not limits.min_duration <= info.duration <= limits.max_duration:
+        raise VideoCheckError(
+            f"{name} lasts {info.duration:.1f} s; Marengo needs {limits.min_duration:g} s to "
+            f"{limits.max_duration / 3600:g} h: trim it or pick another video"
+        )
+    short, long = sorted((info.width, info.height))
+    if short < limits.min_side or long > limits.max_long_side or short > limits.max_short_side:
+        raise VideoCheckError(
+            f"{name} is {info.width}x{info.height}; Marengo needs {limits.min_side}x{limits.min_side} "
+            f"to {limits.max_long_side}x{limits.max_short_side} pixels: re-encode it at another size"
+        )
+    if info.aspect_ratio > limits.max_aspect_ratio + 1e-9:
+        raise VideoCheckError(
+            f"{name} has an aspect ratio of {info.aspect_ratio:.2f}:1; Marengo accepts 1:1 to "
+            f"{limits.max_aspect_ratio:g}:1 (landscape or portrait): crop or pad it"
+        )
+
+
+def check_video(path: str | os.PathLike[str], limits: VideoLimits = MARENGO_LIMITS) -> VideoInfo:
+    """Probe a video and raise VideoCheckError (one clear message) if Marengo would reject it."""
+    file = Path(path)
+    size = _file_size(file)
+    if size > limits.max_bytes:
+        raise VideoCheckError(
+            f"{file.name} is {_human_size(size)}; Marengo accepts up to "
+            f"{_human_size(limits.max_bytes)}: compress or split it"
+        )
+    info = probe_video(file)
+    _check_limits(file.name, info, limits)
+    return info
