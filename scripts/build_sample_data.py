@@ -43,14 +43,27 @@ def catalog_rows() -> list[dict]:
             "model": SAMPLE_MODEL,
         }
         rows.append(
-            {**common, "kind": "video", "key": entry["id"], "scope": "video", "start_sec": 0.0,
-             "end_sec": float(entry["duration"]), "text": video_text(entry)}
+            {
+                **common,
+                "kind": "video",
+                "key": entry["id"],
+                "scope": "video",
+                "start_sec": 0.0,
+                "end_sec": float(entry["duration"]),
+                "text": video_text(entry),
+            }
         )
         for number, scene in enumerate(entry["scenes"], 1):
             rows.append(
-                {**common, "kind": "clip", "key": f"{entry['id']}#clip{number}", "scope": "clip",
-                 "start_sec": float(scene["start_sec"]), "end_sec": float(scene["end_sec"]),
-                 "text": clip_text(entry, scene)}
+                {
+                    **common,
+                    "kind": "clip",
+                    "key": f"{entry['id']}#clip{number}",
+                    "scope": "clip",
+                    "start_sec": float(scene["start_sec"]),
+                    "end_sec": float(scene["end_sec"]),
+                    "text": clip_text(entry, scene),
+                }
             )
     return rows
 
@@ -68,20 +81,41 @@ def query_rows() -> list[dict]:
         else:
             intent, _, mood = value.partition("|")
         rows.append(
-            {"kind": "query", "key": name, "video_id": None, "title": None, "intent": intent,
-             "mood": mood, "scope": None, "start_sec": None, "end_sec": None, "duration": None,
-             "filename": None, "text": query_text(name), "model": SAMPLE_MODEL}
+            {
+                "kind": "query",
+                "key": name,
+                "video_id": None,
+                "title": None,
+                "intent": intent,
+                "mood": mood,
+                "scope": None,
+                "start_sec": None,
+                "end_sec": None,
+                "duration": None,
+                "filename": None,
+                "text": query_text(name),
+                "model": SAMPLE_MODEL,
+            }
         )
     return rows
 
 
 SCHEMA = pa.schema(
     [
-        ("kind", pa.string()), ("key", pa.string()), ("video_id", pa.string()),
-        ("title", pa.string()), ("intent", pa.string()), ("mood", pa.string()),
-        ("scope", pa.string()), ("start_sec", pa.float64()), ("end_sec", pa.float64()),
-        ("duration", pa.float64()), ("filename", pa.string()), ("text", pa.string()),
-        ("model", pa.string()), ("vector", pa.list_(pa.float32(), SAMPLE_DIMENSION)),
+        ("kind", pa.string()),
+        ("key", pa.string()),
+        ("video_id", pa.string()),
+        ("title", pa.string()),
+        ("intent", pa.string()),
+        ("mood", pa.string()),
+        ("scope", pa.string()),
+        ("start_sec", pa.float64()),
+        ("end_sec", pa.float64()),
+        ("duration", pa.float64()),
+        ("filename", pa.string()),
+        ("text", pa.string()),
+        ("model", pa.string()),
+        ("vector", pa.list_(pa.float32(), SAMPLE_DIMENSION)),
     ]
 )
 
@@ -94,7 +128,9 @@ def build(output: Path) -> pd.DataFrame:
         row["vector"] = [float(x) for x in vector]
     frame = pd.DataFrame(rows, columns=COLUMNS)
     table = pa.Table.from_pandas(frame, schema=SCHEMA, preserve_index=False)
-    table = table.replace_schema_metadata({"model": SAMPLE_MODEL, "dimension": str(SAMPLE_DIMENSION)})
+    table = table.replace_schema_metadata(
+        {"model": SAMPLE_MODEL, "dimension": str(SAMPLE_DIMENSION)}
+    )
     pq.write_table(table, output, compression="zstd")
     checksum_path(output).write_text(f"{file_checksum(output)}  {output.name}\n", encoding="utf-8")
     return frame

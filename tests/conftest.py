@@ -5,8 +5,16 @@ from __future__ import annotations
 import os
 
 # Set before any vidrec_helpers import reads settings: the environment beats a developer's .env.
-for _name in ("TWELVELABS_API_KEY", "QDRANT_URL", "QDRANT_API_KEY", "AWS_ENDPOINT_URL",
-              "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "TWELVELABS_BASE_URL"):
+for _name in (
+    "TWELVELABS_API_KEY",
+    "QDRANT_URL",
+    "QDRANT_API_KEY",
+    "AWS_ENDPOINT_URL",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "TWELVELABS_BASE_URL",
+):
     os.environ[_name] = ""
 os.environ["VIDREC_MODE"] = "offline"
 os.environ["QDRANT_PATH"] = ":memory:"
@@ -23,3 +31,10 @@ def _isolated_settings(tmp_path, monkeypatch):
     reload_settings()
     yield
     get_settings.cache_clear()
+
+
+# tests import small helpers (media.py) from this folder
+import sys  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).parent))

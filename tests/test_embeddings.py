@@ -34,14 +34,20 @@ class SleepRecorder:
         self.waits.append(seconds)
 
 
-def embedder_for(fake: FakeTwelveLabs, *, sleep=None, poll=FAST_POLL, retry=FAST_RETRY, settings=None, **options):
+def embedder_for(
+    fake: FakeTwelveLabs, *, sleep=None, poll=FAST_POLL, retry=FAST_RETRY, settings=None, **options
+):
     """A TwelveLabsEmbedder pointed at `fake` with tiny waits."""
     extra = {"sleep": sleep} if sleep is not None else {}
-    return TwelveLabsEmbedder(settings or fake_settings(fake), poll=poll, retry=retry, **options, **extra)
+    return TwelveLabsEmbedder(
+        settings or fake_settings(fake), poll=poll, retry=retry, **options, **extra
+    )
 
 
 def source(name: str = "v1", duration: float = 15) -> VideoSource:
-    return VideoSource(name, f"hash-{name}", url=f"https://videos.test/{name}.mp4?duration={duration}")
+    return VideoSource(
+        name, f"hash-{name}", url=f"https://videos.test/{name}.mp4?duration={duration}"
+    )
 
 
 @pytest.fixture
@@ -59,7 +65,11 @@ def test_task_lifecycle_processing_then_ready():
     assert embedding.model == "marengo3.0" and embedding.dimension == 512
     video = embedding.video_segment
     assert (video.start_sec, video.end_sec) == (0.0, 15.0)
-    assert [(c.start_sec, c.end_sec) for c in embedding.clip_segments] == [(0, 6), (6, 12), (12, 15)]
+    assert [(c.start_sec, c.end_sec) for c in embedding.clip_segments] == [
+        (0, 6),
+        (6, 12),
+        (12, 15),
+    ]
     for segment in embedding.segments:
         assert segment.vector.dtype == np.float32
         assert np.linalg.norm(segment.vector) == pytest.approx(1.0, abs=1e-5)
@@ -87,7 +97,13 @@ def test_options_are_averaged_per_segment(fake):
 
 def test_segments_from_data_maps_scopes_prefers_fused_and_skips_others():
     def item(scope, option, vector, start=None, end=None):
-        return EmbeddingData(embedding=vector, embedding_scope=scope, embedding_option=option, start_sec=start, end_sec=end)
+        return EmbeddingData(
+            embedding=vector,
+            embedding_scope=scope,
+            embedding_option=option,
+            start_sec=start,
+            end_sec=end,
+        )
 
     data = [
         item("clip", "visual", [1, 0, 0], 6, 12),
@@ -97,28 +113,42 @@ def test_segments_from_data_maps_scopes_prefers_fused_and_skips_others():
         item("page", "visual", [1, 1, 1]),
     ]
     segments = segments_from_data(data, duration=20.0)
-    assert [(s.scope, s.start_sec, s.end_sec) for s in segments] == [("video", 0, 20), ("clip", 6, 12)]
+    assert [(s.scope, s.start_sec, s.end_sec) for s in segments] == [
+        ("video", 0, 20),
+        ("clip", 6, 12),
+    ]
     assert np.allclose(segments[0].vector, [0, 0, 1])
     assert np.allclose(segments[1].vector, np.array([1, 1, 0]) / np.sqrt(2))
 
 
 def test_failed_task_reports_the_api_message():
-    with FakeTwelveLabs(fail_urls=("broken",), failure_message="failed to fetch or materialize source media") as fake:
-        with pytest.raises(EmbeddingError, match="failed to fetch or materialize source media") as caught:
+    with FakeTwelveLabs(
+        fail_urls=("broken",), failure_message="failed to fetch or materialize source media"
+    ) as fake:
+        with pytest.raises(
+            EmbeddingError, match="failed to fetch or materialize source media"
+        ) as caught:
             embedder_for(fake).embed_video(source("broken"))
     assert "broken" in str(caught.value) and "task" in str(caught.value)
 
 
 def test_rejected_request_fails_at_once_with_the_api_message():
-    with FakeTwelveLabs(reject_urls=("bad",), reject_message="The video could not be played.") as fake:
-        with pytest.raises(EmbeddingError, match=r"The video could not be played\. \(parameter_invalid\) \(HTTP 400\)"):
+    with FakeTwelveLabs(
+        reject_urls=("bad",), reject_message="The video could not be played."
+    ) as fake:
+        with pytest.raises(
+            EmbeddingError,
+            match=r"The video could not be played\. \(parameter_invalid\) \(HTTP 400\)",
+        ):
             embedder_for(fake).embed_video(source("bad"))
     assert fake.requests["create"] == 1  # a 400 is never retried
 
 
 def test_rate_limit_waits_for_retry_after_then_succeeds():
     sleep = SleepRecorder()
-    with FakeTwelveLabs(rate_limited_requests=2, retry_after="7", fault_endpoints=frozenset({"create"})) as fake:
+    with FakeTwelveLabs(
+        rate_limited_requests=2, retry_after="7", fault_endpoints=frozenset({"create"})
+    ) as fake:
         embedding = embedder_for(fake, sleep=sleep).embed_video(source("v1"))
     assert embedding.video_segment is not None
     assert fake.faults["rate_limited"] == 2 and fake.requests["create"] == 3
@@ -159,7 +189,9 @@ def test_server_errors_during_polling_are_retried():
 
 def test_server_errors_forever_fail_clearly():
     with FakeTwelveLabs(server_error_requests=10**6) as fake:
-        with pytest.raises(EmbeddingError, match=r"kept failing \(HTTP 500\) after 4 attempts.*internal error"):
+        with pytest.raises(
+            EmbeddingError, match=r"kept failing \(HTTP 500\) after 4 attempts.*internal error"
+        ):
             embedder_for(fake).embed_video(source("v1"))
     assert fake.requests["create"] == 4
 
@@ -198,19 +230,27 @@ def test_wrong_dimension_is_refused():
 
 
 def test_marengo35_shorter_vectors_and_multi_input_text(fake):
-    embedder = embedder_for(fake, settings=fake_settings(fake, marengo_model="marengo3.5"), dimension=256)
+    embedder = embedder_for(
+        fake, settings=fake_settings(fake, marengo_model="marengo3.5"), dimension=256
+    )
     embedding = embedder.embed_video(source("v1"))
     assert embedding.dimension == 256 and embedding.model == "marengo3.5"
     vector = embedder.embed_text("a dragon over a castle")
     assert vector.shape == (256,)
     body = fake.request_bodies[-1]
-    assert body["input_type"] == "multi_input" and body["multi_input"] == {"input_text": "a dragon over a castle"}
+    assert body["input_type"] == "multi_input" and body["multi_input"] == {
+        "input_text": "a dragon over a castle"
+    }
     assert body["embedding_dimension"] == 256
 
 
 def test_model_specific_choices_are_checked_before_any_request(fake):
     with pytest.raises(VidrecError, match="transcription"):
-        embedder_for(fake, settings=fake_settings(fake, marengo_model="marengo3.5"), embedding_options=["transcription"])
+        embedder_for(
+            fake,
+            settings=fake_settings(fake, marengo_model="marengo3.5"),
+            embedding_options=["transcription"],
+        )
     with pytest.raises(VidrecError, match="marengo3.5"):
         embedder_for(fake, dimension=256)
     assert sum(fake.requests.values()) == 0
@@ -222,7 +262,11 @@ def test_text_embedding_is_unit_length_and_deterministic(fake):
     assert first.shape == (512,) and first.dtype == np.float32
     assert np.linalg.norm(first) == pytest.approx(1.0, abs=1e-5)
     assert np.array_equal(first, second)
-    assert fake.request_bodies[-1] == {"input_type": "text", "model_name": "marengo3.0", "text": {"input_text": "kids counting"}}
+    assert fake.request_bodies[-1] == {
+        "input_type": "text",
+        "model_name": "marengo3.0",
+        "text": {"input_text": "kids counting"},
+    }
 
 
 def test_too_long_or_empty_text_is_refused_before_any_request(fake):

@@ -25,21 +25,25 @@ def embedder_for(fake: FakeTwelveLabs, **options) -> TwelveLabsEmbedder:
 
 def sources(count: int) -> list[VideoSource]:
     return [
-        VideoSource(f"v{n}", f"hash-{n}", url=f"https://videos.test/v{n}.mp4?duration=10") for n in range(count)
+        VideoSource(f"v{n}", f"hash-{n}", url=f"https://videos.test/v{n}.mp4?duration=10")
+        for n in range(count)
     ]
 
 
 def tiny_embedding(video_id: str = "v1", content_hash: str = "hash-1") -> VideoEmbedding:
     vector = np.ones(4, dtype=np.float32) / 2
     return VideoEmbedding(
-        video_id, content_hash, "marengo3.0", [Segment("video", 0, 10, vector), Segment("clip", 0, 6, vector)]
+        video_id,
+        content_hash,
+        "marengo3.0",
+        [Segment("video", 0, 10, vector), Segment("clip", 0, 6, vector)],
     )
 
 
 def test_runs_tasks_concurrently_and_embeds_all():
     with FakeTwelveLabs(processing_seconds=0.4) as fake:
         report = embed_many(embedder_for(fake), sources(6), concurrency=3, progress=False)
-    assert sorted(report.embedded) == [f"v{n}" for n in range(6)]
+    assert list(report.embedded) == [f"v{n}" for n in range(6)]  # input order
     assert report.failed == {} and report.from_cache == []
     assert fake.requests["create"] == 6
     assert fake.peak_processing >= 2  # several tasks were in flight at once
@@ -72,7 +76,10 @@ def test_second_run_makes_no_embedding_requests(tmp_path):
         assert [(s.scope, s.start_sec, s.end_sec) for s in again.segments] == [
             (s.scope, s.start_sec, s.end_sec) for s in embedding.segments
         ]
-        assert all(np.array_equal(a.vector, b.vector) for a, b in zip(again.segments, embedding.segments))
+        assert all(
+            np.array_equal(a.vector, b.vector)
+            for a, b in zip(again.segments, embedding.segments, strict=True)
+        )
 
 
 def test_interrupted_run_resumes_with_only_the_missing_videos(tmp_path):
@@ -87,11 +94,20 @@ def test_interrupted_run_resumes_with_only_the_missing_videos(tmp_path):
 
     with FakeTwelveLabs(processing_seconds=0.05) as fake:
         with pytest.raises(KeyboardInterrupt):
-            embed_many(embedder_for(fake), items, concurrency=2, cache=cache, progress=False, on_result=stop_after_two)
+            embed_many(
+                embedder_for(fake),
+                items,
+                concurrency=2,
+                cache=cache,
+                progress=False,
+                on_result=stop_after_two,
+            )
         cached = len(list(tmp_path.glob("*.npz")))
         first_creates = fake.requests["create"]
         assert 2 <= cached < len(items)
-        assert first_creates == cached  # tasks in flight finished and were cached, none started after
+        assert (
+            first_creates == cached
+        )  # tasks in flight finished and were cached, none started after
 
         report = embed_many(embedder_for(fake), items, concurrency=2, cache=cache, progress=False)
     assert len(report.from_cache) == cached and len(report.new) == len(items) - cached
@@ -134,9 +150,14 @@ def test_store_and_load_round_trip(tmp_path):
     cache = EmbeddingCache(tmp_path)
     embedding = tiny_embedding()
     cache.store(embedding, {"embedding_option": ["visual"]})
-    loaded = cache.load("hash-1", "marengo3.0", {"embedding_option": ["visual"]}, video_id="renamed")
+    loaded = cache.load(
+        "hash-1", "marengo3.0", {"embedding_option": ["visual"]}, video_id="renamed"
+    )
     assert loaded.video_id == "renamed" and loaded.content_hash == "hash-1"
-    assert [(s.scope, s.start_sec, s.end_sec) for s in loaded.segments] == [("video", 0, 10), ("clip", 0, 6)]
+    assert [(s.scope, s.start_sec, s.end_sec) for s in loaded.segments] == [
+        ("video", 0, 10),
+        ("clip", 0, 6),
+    ]
     assert all(np.array_equal(s.vector, embedding.segments[0].vector) for s in loaded.segments)
     assert list(tmp_path.glob("*.tmp")) == []
 
@@ -144,16 +165,32 @@ def test_store_and_load_round_trip(tmp_path):
 def test_key_depends_on_content_model_and_options():
     key = EmbeddingCache.key
     base = key("hash-1", "marengo3.0", {"a": [1], "b": 2})
-    assert base == key("hash-1", "marengo3.0", {"b": 2, "a": [1]})  # canonical JSON: order does not matter
-    assert len({base, key("hash-2", "marengo3.0", {"a": [1], "b": 2}), key("hash-1", "marengo3.5", {"a": [1], "b": 2}),
-                key("hash-1", "marengo3.0", {"a": [2], "b": 2})}) == 4
+    assert base == key(
+        "hash-1", "marengo3.0", {"b": 2, "a": [1]}
+    )  # canonical JSON: order does not matter
+    assert (
+        len(
+            {
+                base,
+                key("hash-2", "marengo3.0", {"a": [1], "b": 2}),
+                key("hash-1", "marengo3.5", {"a": [1], "b": 2}),
+                key("hash-1", "marengo3.0", {"a": [2], "b": 2}),
+            }
+        )
+        == 4
+    )
 
 
 def test_changed_options_are_not_served_from_cache(tmp_path):
     cache = EmbeddingCache(tmp_path)
     with FakeTwelveLabs() as fake:
         embed_many(embedder_for(fake), sources(1), cache=cache, progress=False)
-        report = embed_many(embedder_for(fake, embedding_options=["visual"]), sources(1), cache=cache, progress=False)
+        report = embed_many(
+            embedder_for(fake, embedding_options=["visual"]),
+            sources(1),
+            cache=cache,
+            progress=False,
+        )
         assert fake.requests["create"] == 2
     assert report.from_cache == []
 
@@ -171,4 +208,6 @@ def test_failed_write_leaves_no_partial_file(tmp_path, monkeypatch):
 
 
 def test_default_cache_directory_follows_settings(tmp_path):
-    assert EmbeddingCache().directory == tmp_path / "cache" / "embeddings"  # conftest sets VIDREC_CACHE_DIR
+    assert (
+        EmbeddingCache().directory == tmp_path / "cache" / "embeddings"
+    )  # conftest sets VIDREC_CACHE_DIR

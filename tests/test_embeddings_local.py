@@ -30,11 +30,17 @@ def test_available_without_importing_torch():
 
 
 def test_vectors_are_unit_float32_in_order(model):
-    texts = ["a dog chases a ball in the park", "a spaceship lands on a red planet", "a dragon guards its gold"]
+    texts = [
+        "a dog chases a ball in the park",
+        "a spaceship lands on a red planet",
+        "a dragon guards its gold",
+    ]
     vectors = model.embed_texts(texts)
     assert vectors.shape == (3, 384) and vectors.dtype == np.float32
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
-    assert np.allclose(vectors[1], model.embed_text(texts[1]), atol=1e-5)  # batching does not change a vector
+    assert np.allclose(
+        vectors[1], model.embed_text(texts[1]), atol=1e-5
+    )  # batching does not change a vector
 
 
 def test_vectors_are_deterministic(model):
@@ -43,7 +49,9 @@ def test_vectors_are_deterministic(model):
 
 
 def test_similar_meanings_are_closer(model):
-    dog, puppy, market = model.embed_texts(["a dog playing fetch", "a puppy plays with a ball", "stock market report"])
+    dog, puppy, market = model.embed_texts(
+        ["a dog playing fetch", "a puppy plays with a ball", "stock market report"]
+    )
     assert float(dog @ puppy) > float(dog @ market) + 0.2
 
 
@@ -61,7 +69,15 @@ def test_empty_inputs(model):
 
 def test_sample_embedder_uses_it_for_free_text(model):
     frame = pd.DataFrame(
-        [{"kind": "query", "key": "intent:kids", "video_id": None, "text": "kids", "vector": np.ones(384) / np.sqrt(384)}]
+        [
+            {
+                "kind": "query",
+                "key": "intent:kids",
+                "video_id": None,
+                "text": "kids",
+                "vector": np.ones(384) / np.sqrt(384),
+            }
+        ]
     )
     embedder = SampleEmbedder(embeddings=frame, catalog=[])
     text = "a robot learning to paint"

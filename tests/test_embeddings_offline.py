@@ -58,7 +58,9 @@ def test_embeds_a_catalog_video_by_id(embedder, frame):
     embedding = embedder.embed_video(VideoSource("kids-a", "any-hash"))
     assert embedding.model == "all-MiniLM-L6-v2" and embedding.dimension == DIMENSION
     assert [(s.scope, s.start_sec, s.end_sec) for s in embedding.segments] == [
-        ("video", 0, 20), ("clip", 0, 10), ("clip", 10, 20)
+        ("video", 0, 20),
+        ("clip", 0, 10),
+        ("clip", 10, 20),
     ]
     assert np.allclose(embedding.video_segment.vector, vector(1), atol=1e-6)
     assert embedding.content_hash == "any-hash"
@@ -74,8 +76,9 @@ def test_embeds_a_sample_file_by_its_content_hash(embedder, video_dir):
 def test_unknown_video_says_what_offline_mode_can_do(embedder):
     with pytest.raises(VidrecError) as caught:
         embedder.embed_video(VideoSource("holiday", "hash-of-my-own-video"))
-    assert "offline mode can only embed the sample videos/catalog; set TWELVELABS_API_KEY to embed your own" in str(
-        caught.value
+    assert (
+        "offline mode can only embed the sample videos/catalog; set TWELVELABS_API_KEY to embed your own"
+        in str(caught.value)
     )
 
 
@@ -120,11 +123,16 @@ def test_shipped_samples_by_id_and_by_file_content():
     from vidrec_helpers import samples
 
     folder = samples.sample_video_dir()
-    entry = next(e for e in samples.load_catalog() if e["filename"] and (folder / e["filename"]).is_file())
+    entry = next(
+        e for e in samples.load_catalog() if e["filename"] and (folder / e["filename"]).is_file()
+    )
     file = folder / entry["filename"]
     embedder = SampleEmbedder()
     by_file = embedder.embed_video(VideoSource("my-copy", file_sha256(file), path=file))
     by_id = embedder.embed_video(VideoSource(entry["id"], "any-hash"))
     assert by_file.video_id == "my-copy" and by_file.dimension == DIMENSION
     assert len(by_file.clip_segments) == len(entry["scenes"])
-    assert all(np.array_equal(a.vector, b.vector) for a, b in zip(by_file.segments, by_id.segments, strict=True))
+    assert all(
+        np.array_equal(a.vector, b.vector)
+        for a, b in zip(by_file.segments, by_id.segments, strict=True)
+    )

@@ -5,13 +5,22 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
-import tomllib
 from pathlib import Path
 
+import tomllib
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
-REQUIRED = {"jupyterlab", "twelvelabs", "qdrant-client", "boto3", "pandas", "ipywidgets", "nbval", "pytest"}
+REQUIRED = {
+    "jupyterlab",
+    "twelvelabs",
+    "qdrant-client",
+    "boto3",
+    "pandas",
+    "ipywidgets",
+    "nbval",
+    "pytest",
+}
 
 
 def _split(requirement: str) -> tuple[str, str]:
@@ -59,7 +68,10 @@ def test_minimum_versions_of_the_key_sdks():
 
 def test_console_command_runs():
     result = subprocess.run(
-        [sys.executable, "-m", "vidrec_helpers.cli", "--help"], capture_output=True, text=True, check=False
+        [sys.executable, "-m", "vidrec_helpers.cli", "--help"],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert result.returncode == 0
     assert "doctor" in result.stdout
@@ -72,7 +84,9 @@ def test_env_example_documents_every_setting():
     for field in Settings.model_fields.values():
         alias = field.validation_alias
         names = alias.choices if hasattr(alias, "choices") else [alias]
-        if any(n in ("AWS_SESSION_TOKEN", "TWELVELABS_BASE_URL", "VIDREC_CACHE_DIR") for n in names):
+        if any(
+            n in ("AWS_SESSION_TOKEN", "TWELVELABS_BASE_URL", "VIDREC_CACHE_DIR") for n in names
+        ):
             continue  # advanced settings, documented in the README
         assert any(str(n) in example for n in names), f"{names} missing from .env.example"
 

@@ -91,7 +91,10 @@ def test_validate_entry_names_the_problem():
         validate_entry({**good, "mood": "grim"})
     with pytest.raises(SampleDataError, match="missing title"):
         validate_entry({k: v for k, v in good.items() if k != "title"})
-    bad_scenes = [{"start_sec": 0, "end_sec": 10, "description": "a"}, {"start_sec": 5, "end_sec": 9, "description": "b"}]
+    bad_scenes = [
+        {"start_sec": 0, "end_sec": 10, "description": "a"},
+        {"start_sec": 5, "end_sec": 9, "description": "b"},
+    ]
     with pytest.raises(SampleDataError, match="scene 2"):
         validate_entry({**good, "scenes": bad_scenes})
 

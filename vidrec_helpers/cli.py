@@ -57,8 +57,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="upload, embed and index videos (no path: the sample catalog offline, the sample clips live)",
     )
     p.add_argument("paths", nargs="*", help="video files or folders")
-    p.add_argument("--concurrency", type=int, default=4, help="embedding tasks in flight (default 4)")
-    p.add_argument("--no-cache", action="store_true", help="ignore the embedding cache (pays again!)")
+    p.add_argument(
+        "--concurrency", type=int, default=4, help="embedding tasks in flight (default 4)"
+    )
+    p.add_argument(
+        "--no-cache", action="store_true", help="ignore the embedding cache (pays again!)"
+    )
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.set_defaults(func=cmd_ingest)
     return parser

@@ -50,15 +50,16 @@ class Settings(BaseSettings):
     """
 
     model_config = SettingsConfigDict(
-        env_file=(str(project_root() / ".env"), ".env"), env_file_encoding="utf-8", extra="ignore", populate_by_name=True
+        env_file=(str(project_root() / ".env"), ".env"),
+        env_file_encoding="utf-8",
+        extra="ignore",
+        populate_by_name=True,
     )
 
     twelvelabs_api_key: SecretStr | None = Field(
         default=None, validation_alias="TWELVELABS_API_KEY"
     )
-    twelvelabs_base_url: str | None = Field(
-        default=None, validation_alias="TWELVELABS_BASE_URL"
-    )
+    twelvelabs_base_url: str | None = Field(default=None, validation_alias="TWELVELABS_BASE_URL")
     marengo_model: MarengoModel = Field(
         default=DEFAULT_MARENGO_MODEL, validation_alias="MARENGO_MODEL"
     )
@@ -90,7 +91,9 @@ class Settings(BaseSettings):
     def _blank_is_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
 
-    @field_validator("twelvelabs_base_url", "aws_endpoint_url", "qdrant_url", "forced_mode", mode="before")
+    @field_validator(
+        "twelvelabs_base_url", "aws_endpoint_url", "qdrant_url", "forced_mode", mode="before"
+    )
     @classmethod
     def _blank_str_is_none(cls, value: object) -> object:
         if isinstance(value, str):

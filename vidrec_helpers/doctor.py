@@ -38,7 +38,13 @@ PACKAGES = [
     ("moto", "moto", "5.0", True, "local S3 server (offline mode)"),
     ("nbval", "nbval", "0.11", False, "notebook tests (dev extra)"),
     ("pytest", "pytest", "8.0", False, "tests (dev extra)"),
-    ("sentence-transformers", "sentence_transformers", "3.0", False, "offline free-text search (local extra)"),
+    (
+        "sentence-transformers",
+        "sentence_transformers",
+        "3.0",
+        False,
+        "offline free-text search (local extra)",
+    ),
 ]
 
 
@@ -50,16 +56,28 @@ def _version_tuple(text: str) -> tuple[int, ...]:
     return tuple(parts)
 
 
-def check_package(distribution: str, module: str, minimum: str, required: bool, purpose: str) -> Check:
+def check_package(
+    distribution: str, module: str, minimum: str, required: bool, purpose: str
+) -> Check:
     """Is the package installed, at least at `minimum`?"""
     name = f"package {distribution}"
     try:
         version = importlib.metadata.version(distribution)
     except importlib.metadata.PackageNotFoundError:
         extra = "" if required else ' (pip install -e ".[dev,local]")'
-        return Check(name, False, f"not installed, needed for {purpose}: run `pip install -e .`{extra}", required)
+        return Check(
+            name,
+            False,
+            f"not installed, needed for {purpose}: run `pip install -e .`{extra}",
+            required,
+        )
     if _version_tuple(version) < _version_tuple(minimum):
-        return Check(name, False, f"{version} is too old (need >= {minimum}): pip install -U {distribution}", required)
+        return Check(
+            name,
+            False,
+            f"{version} is too old (need >= {minimum}): pip install -U {distribution}",
+            required,
+        )
     return Check(name, True, f"{version} ({purpose})", required)
 
 
@@ -100,7 +118,9 @@ def run_checks(settings: Settings) -> list[Check]:
             Check(
                 "credential TWELVELABS_API_KEY",
                 settings.twelvelabs_api_key is not None,
-                "set" if settings.twelvelabs_api_key else "not set: add it to .env, or run offline with VIDREC_MODE=offline",
+                "set"
+                if settings.twelvelabs_api_key
+                else "not set: add it to .env, or run offline with VIDREC_MODE=offline",
             )
         )
         has_aws = bool(settings.aws_access_key_id and settings.aws_secret_access_key)
@@ -108,7 +128,9 @@ def run_checks(settings: Settings) -> list[Check]:
             Check(
                 "credential AWS",
                 has_aws or bool(settings.aws_endpoint_url),
-                "set" if has_aws else "AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY not set: add them to .env "
+                "set"
+                if has_aws
+                else "AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY not set: add them to .env "
                 "(or rely on an AWS profile; this check then reports FAIL but uploads may still work)",
                 required=False,
             )
@@ -139,7 +161,9 @@ def service_checks(settings: Settings) -> list[Check]:
         return f"local S3 server at {endpoint}"
 
     checks = [
-        _guard("service S3", True, s3, "check AWS credentials, S3_BUCKET and AWS_ENDPOINT_URL in .env"),
+        _guard(
+            "service S3", True, s3, "check AWS credentials, S3_BUCKET and AWS_ENDPOINT_URL in .env"
+        ),
         _guard(
             "service Qdrant",
             True,
@@ -156,7 +180,9 @@ def service_checks(settings: Settings) -> list[Check]:
             return f"text embedding ok ({vector.shape[0]}-d, {settings.marengo_model})"
 
         checks.append(
-            _guard("service TwelveLabs", True, twelvelabs, "check TWELVELABS_API_KEY and your network")
+            _guard(
+                "service TwelveLabs", True, twelvelabs, "check TWELVELABS_API_KEY and your network"
+            )
         )
     return checks
 
@@ -167,5 +193,7 @@ def doctor(settings: Settings, echo: Callable[[str], None] = print) -> int:
     for check in checks:
         echo(check.line())
     failed = [c for c in checks if c.required and not c.ok]
-    echo(f"{len(checks) - len(failed)} of {len(checks)} checks passed; {len(failed)} required failed")
+    echo(
+        f"{len(checks) - len(failed)} of {len(checks)} checks passed; {len(failed)} required failed"
+    )
     return 1 if failed else 0

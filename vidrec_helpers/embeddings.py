@@ -166,7 +166,9 @@ def _combine(vectors: dict[str, np.ndarray]) -> np.ndarray:
         return next(iter(vectors.values()))
 
 
-def segments_from_data(data: Iterable[EmbeddingData], duration: float | None = None) -> list[Segment]:
+def segments_from_data(
+    data: Iterable[EmbeddingData], duration: float | None = None
+) -> list[Segment]:
     """Map Embed v2 results to segments: 'asset' -> video, 'clip' -> clip, options combined.
 
     Marengo returns one vector per embedding option (visual, audio, ...) per segment, all in one
@@ -180,8 +182,13 @@ def segments_from_data(data: Iterable[EmbeddingData], duration: float | None = N
             continue
         start = float(item.start_sec or 0.0)
         end = float(item.end_sec if item.end_sec is not None else (duration or 0.0))
-        groups.setdefault((scope, start, end), {})[str(item.embedding_option or "default")] = unit(item.embedding)
-    segments = [Segment(scope, start, end, _combine(vectors)) for (scope, start, end), vectors in groups.items()]
+        groups.setdefault((scope, start, end), {})[str(item.embedding_option or "default")] = unit(
+            item.embedding
+        )
+    segments = [
+        Segment(scope, start, end, _combine(vectors))
+        for (scope, start, end), vectors in groups.items()
+    ]
     return sorted(segments, key=lambda s: (s.scope != "video", s.start_sec, s.end_sec))
 
 
@@ -235,9 +242,13 @@ class TwelveLabsEmbedder:
     def _check_choices(self, options: Sequence[str], dimension: int | None) -> None:
         """Reject choices the chosen model cannot serve, before any request is paid for."""
         if self.model != "marengo3.0" and "transcription" in options:
-            raise VidrecError(f"the 'transcription' embedding option needs marengo3.0, not {self.model}")
+            raise VidrecError(
+                f"the 'transcription' embedding option needs marengo3.0, not {self.model}"
+            )
         if dimension is not None and self.model != "marengo3.5":
-            raise VidrecError("a shorter embedding dimension needs MARENGO_MODEL=marengo3.5 (Matryoshka vectors)")
+            raise VidrecError(
+                "a shorter embedding dimension needs MARENGO_MODEL=marengo3.5 (Matryoshka vectors)"
+            )
 
     def _make_client(self, request_timeout: float) -> TwelveLabs:
         """The SDK client. Note: the SDK replaces `base_url` with $TWELVELABS_BASE_URL when set."""
@@ -246,7 +257,11 @@ class TwelveLabsEmbedder:
         base_url = self.settings.twelvelabs_base_url
         from_env = os.environ.get("TWELVELABS_BASE_URL")
         if from_env and base_url and from_env.rstrip("/") != base_url.rstrip("/"):
-            logger.warning("TWELVELABS_BASE_URL=%s overrides base_url %s (the SDK prefers the variable)", from_env, base_url)
+            logger.warning(
+                "TWELVELABS_BASE_URL=%s overrides base_url %s (the SDK prefers the variable)",
+                from_env,
+                base_url,
+            )
         return TwelveLabs(api_key=self._key, base_url=base_url, timeout=request_timeout)
 
     def _mask(self, text: str) -> str:
@@ -350,7 +365,11 @@ class TwelveLabsEmbedder:
                 return task
             if task.status == "failed":
                 reason = task.error.message if task.error else "no reason given"
-                raise EmbeddingError(self._mask(f"TwelveLabs could not embed {source.video_id}: {reason} (task {task_id})"))
+                raise EmbeddingError(
+                    self._mask(
+                        f"TwelveLabs could not embed {source.video_id}: {reason} (task {task_id})"
+                    )
+                )
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise EmbeddingTimeoutError(
@@ -367,7 +386,9 @@ class TwelveLabsEmbedder:
         duration = getattr(metadata, "duration", None) or source.duration
         segments = segments_from_data(task.data or [], duration)
         if not segments:
-            raise EmbeddingError(f"TwelveLabs returned no clip or video embeddings for {source.video_id} (task {task.id})")
+            raise EmbeddingError(
+                f"TwelveLabs returned no clip or video embeddings for {source.video_id} (task {task.id})"
+            )
         sizes = {s.vector.shape[0] for s in segments}
         if sizes != {self.dimension}:
             raise EmbeddingError(
@@ -401,7 +422,9 @@ class TwelveLabsEmbedder:
             raise EmbeddingError("TwelveLabs returned no embedding for the text")
         vector = unit(response.data[0].embedding)
         if vector.shape[0] != self.dimension:
-            raise EmbeddingError(f"TwelveLabs returned a {vector.shape[0]}-d text vector, expected {self.dimension}")
+            raise EmbeddingError(
+                f"TwelveLabs returned a {vector.shape[0]}-d text vector, expected {self.dimension}"
+            )
         return vector
 
 
@@ -418,7 +441,22 @@ _LOCAL_HINT = (
 
 def local_model_available() -> bool:
     """True when sentence-transformers and torch are installed (checked without importing torch)."""
-    return all(importlib.util.find_spec(name) is not None for name in ("sentence_transformers", "torch"))
+    return all(
+        importlib.util.find_spec(name) is not None for name in ("sentence_transformers", "torch")
+    )
+
+
+def _quietly(load: Callable[[], Any]) -> Any:
+    """Run `load` without transformers' "Loading weights" progress bar (noise in notebooks)."""
+    from transformers.utils import logging as transformers_logging
+
+    was_enabled = transformers_logging.is_progress_bar_enabled()
+    transformers_logging.disable_progress_bar()
+    try:
+        return load()
+    finally:
+        if was_enabled:
+            transformers_logging.enable_progress_bar()
 
 
 def _load_local_model() -> Any:
@@ -437,9 +475,11 @@ def _load_local_model() -> Any:
             else:
                 location = LOCAL_HUB_NAME
             try:
-                _LOCAL_MODEL = SentenceTransformer(location, device="cpu")
+                _LOCAL_MODEL = _quietly(lambda: SentenceTransformer(location, device="cpu"))
             except OSError as error:
-                raise VidrecError(f"could not load {LOCAL_MODEL} from {location} ({error}): {_LOCAL_HINT}") from None
+                raise VidrecError(
+                    f"could not load {LOCAL_MODEL} from {location} ({error}): {_LOCAL_HINT}"
+                ) from None
     return _LOCAL_MODEL
 
 
@@ -457,7 +497,9 @@ class LocalTextEmbedder:
 
     def count_tokens(self, text: str) -> int:
         """How many word pieces the model's tokenizer makes of `text`."""
-        return len(_load_local_model().tokenizer(text, add_special_tokens=True, verbose=False)["input_ids"])
+        return len(
+            _load_local_model().tokenizer(text, add_special_tokens=True, verbose=False)["input_ids"]
+        )
 
     def _check(self, text: str) -> None:
         if not text.strip():
@@ -492,7 +534,9 @@ class LocalTextEmbedder:
 
     def embed_video(self, source: VideoSource) -> VideoEmbedding:
         """A text model cannot watch videos: say which backend can."""
-        raise VidrecError(f"{LOCAL_MODEL} embeds text only: use SampleEmbedder offline or TwelveLabsEmbedder live")
+        raise VidrecError(
+            f"{LOCAL_MODEL} embeds text only: use SampleEmbedder offline or TwelveLabsEmbedder live"
+        )
 
 
 # ----- samples (offline) -------------------------------------------------------------------------
@@ -623,7 +667,11 @@ class EmbeddingCache:
         return self.directory / f"{self.key(content_hash, model, options)}.npz"
 
     def load(
-        self, content_hash: str, model: str, options: Mapping[str, Any] | None = None, video_id: str | None = None
+        self,
+        content_hash: str,
+        model: str,
+        options: Mapping[str, Any] | None = None,
+        video_id: str | None = None,
     ) -> VideoEmbedding | None:
         """The cached embedding, or None when missing or unreadable (then logged and recorded)."""
         file = self.path(content_hash, model, options)
@@ -631,8 +679,17 @@ class EmbeddingCache:
             return None
         try:
             embedding = _read_npz(file, content_hash, model)
-        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile, json.JSONDecodeError) as error:
-            logger.warning("cache file %s is unreadable (%s); embedding that video again", file.name, error)
+        except (
+            OSError,
+            ValueError,
+            KeyError,
+            EOFError,
+            zipfile.BadZipFile,
+            json.JSONDecodeError,
+        ) as error:
+            logger.warning(
+                "cache file %s is unreadable (%s); embedding that video again", file.name, error
+            )
             self.corrupt.append(file)
             return None
         return replace(embedding, video_id=video_id) if video_id else embedding
@@ -649,7 +706,9 @@ class EmbeddingCache:
             "model": embedding.model,
             "options": dict(options or {}),
         }
-        handle = tempfile.NamedTemporaryFile(dir=file.parent, prefix=file.stem, suffix=".tmp", delete=False)
+        handle = tempfile.NamedTemporaryFile(
+            dir=file.parent, prefix=file.stem, suffix=".tmp", delete=False
+        )
         try:
             with handle:
                 np.savez(
@@ -718,11 +777,18 @@ def _error_text(error: BaseException) -> str:
     """A failure as one line for the report (VidrecError messages are already masked)."""
     from .config import mask_secrets
 
-    return str(error) if isinstance(error, VidrecError) else mask_secrets(f"{type(error).__name__}: {error}")
+    return (
+        str(error)
+        if isinstance(error, VidrecError)
+        else mask_secrets(f"{type(error).__name__}: {error}")
+    )
 
 
 def _embed_and_store(
-    embedder: Embedder, source: VideoSource, cache: EmbeddingCache | None, options: Mapping[str, Any]
+    embedder: Embedder,
+    source: VideoSource,
+    cache: EmbeddingCache | None,
+    options: Mapping[str, Any],
 ) -> VideoEmbedding:
     """Embed one video and cache it (runs in a worker thread)."""
     embedding = embedder.embed_video(source)
@@ -751,11 +817,17 @@ def embed_many(
     unique = list({source.video_id: source for source in sources}.values())
     options = dict(getattr(embedder, "options", {}) or {})
     report = EmbedReport()
-    bar = tqdm(total=len(unique), desc=f"embedding ({embedder.model})", unit="video", disable=not progress)
+    bar = tqdm(
+        total=len(unique), desc=f"embedding ({embedder.model})", unit="video", disable=not progress
+    )
     try:
         missing = []
         for source in unique:
-            cached = cache.load(source.content_hash, embedder.model, options, source.video_id) if cache else None
+            cached = (
+                cache.load(source.content_hash, embedder.model, options, source.video_id)
+                if cache
+                else None
+            )
             if cached is None:
                 missing.append(source)
                 continue
@@ -768,6 +840,9 @@ def embed_many(
     finally:
         bar.close()
         report.seconds = time.monotonic() - started
+    order = [source.video_id for source in unique]  # input order, whatever finished first
+    report.embedded = {v: report.embedded[v] for v in order if v in report.embedded}
+    report.failed = {v: report.failed[v] for v in order if v in report.failed}
     return report
 
 
@@ -801,7 +876,9 @@ def _run_pool(
     except BaseException:
         running = sum(1 for f in futures if f.running())
         if running:
-            logger.warning("interrupted: finishing %d task(s) already in flight, then stopping", running)
+            logger.warning(
+                "interrupted: finishing %d task(s) already in flight, then stopping", running
+            )
         raise
     finally:
         pool.shutdown(wait=True, cancel_futures=True)

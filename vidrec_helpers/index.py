@@ -171,5 +171,7 @@ def count_points(client: QdrantClient, name: str, scope: str | None = None) -> i
         return 0
     flt = None
     if scope:
-        flt = models.Filter(must=[models.FieldCondition(key="scope", match=models.MatchValue(value=scope))])
+        flt = models.Filter(
+            must=[models.FieldCondition(key="scope", match=models.MatchValue(value=scope))]
+        )
     return client.count(name, count_filter=flt, exact=True).count

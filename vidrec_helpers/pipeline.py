@@ -17,7 +17,14 @@ from qdrant_client import QdrantClient
 
 from .config import Settings, VidrecError, get_settings, resolve_path
 from .embeddings import DEFAULT_CONCURRENCY, Embedder, EmbeddingCache, embed_many, make_embedder
-from .index import collection_name, connect, count_points, ensure_collection, points_for, upsert_points
+from .index import (
+    collection_name,
+    connect,
+    count_points,
+    ensure_collection,
+    points_for,
+    upsert_points,
+)
 from .records import VideoSource, file_sha256, text_sha256
 from .samples import load_catalog, sample_video_dir, video_text
 from .storage import UploadResult, ensure_bucket, playable_url, s3_client, upload_many
@@ -161,14 +168,18 @@ def _check_files(sources: list[VideoSource], report: IngestReport) -> list[Video
     return good
 
 
-def _upload(sources: list[VideoSource], settings: Settings, report: IngestReport, concurrency: int) -> None:
+def _upload(
+    sources: list[VideoSource], settings: Settings, report: IngestReport, concurrency: int
+) -> None:
     """Upload the files, fill in each source's S3 key and playable URL."""
     with_files = [s for s in sources if s.path is not None]
     if not with_files:
         return
     client = s3_client(settings)
     ensure_bucket(client, settings.s3_bucket, settings.aws_region, create=True)
-    outcomes = upload_many(client, settings.s3_bucket, [s.path for s in with_files], concurrency=concurrency)
+    outcomes = upload_many(
+        client, settings.s3_bucket, [s.path for s in with_files], concurrency=concurrency
+    )
     for source, outcome in zip(with_files, outcomes, strict=True):
         if not isinstance(outcome, UploadResult):
             report.failed[source.video_id] = outcome.error
@@ -201,7 +212,9 @@ def ingest(
         sources, unreadable = sources_from_paths(paths)
         report.failed.update(unreadable)
         if not sources and not unreadable:
-            raise VidrecError(f"no video files found in {', '.join(map(str, paths))}: give .mp4 files or folders")
+            raise VidrecError(
+                f"no video files found in {', '.join(map(str, paths))}: give .mp4 files or folders"
+            )
     else:
         sources = default_sources(settings)
     report.videos = len(sources) + len(report.failed)
@@ -213,18 +226,24 @@ def ingest(
     if settings.mode == "live":
         missing_url = [s for s in sources if not s.url]
         for source in missing_url:
-            report.failed[source.video_id] = "no URL to give TwelveLabs: upload it first (upload=True)"
+            report.failed[source.video_id] = (
+                "no URL to give TwelveLabs: upload it first (upload=True)"
+            )
         sources = [s for s in sources if s.url]
 
     cache = EmbeddingCache(resolve_path(settings.cache_dir)) if use_cache else None
-    embedded = embed_many(embedder, sources, concurrency=concurrency, cache=cache, progress=progress)
+    embedded = embed_many(
+        embedder, sources, concurrency=concurrency, cache=cache, progress=progress
+    )
     report.from_cache = sorted(embedded.from_cache)
     report.embedded = sorted(embedded.new)
     report.failed.update(embedded.failed)
 
     by_id = {s.video_id: s for s in sources}
     ensure_collection(client, collection, embedder.model, embedder.dimension)
-    points = (p for video_id, e in embedded.embedded.items() for p in points_for(by_id[video_id], e))
+    points = (
+        p for video_id, e in embedded.embedded.items() for p in points_for(by_id[video_id], e)
+    )
     report.points_upserted = upsert_points(client, collection, points).points
     report.points_in_collection = count_points(client, collection)
     report.seconds = time.monotonic() - started

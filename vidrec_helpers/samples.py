@@ -86,9 +86,13 @@ def validate_entry(entry: dict, source: str = "catalog") -> dict:
     if missing:
         raise SampleDataError(f"{where} is missing {', '.join(missing)}")
     if entry["intent"] not in INTENTS:
-        raise SampleDataError(f"{where} has unknown intent {entry['intent']!r} (valid: {', '.join(INTENTS)})")
+        raise SampleDataError(
+            f"{where} has unknown intent {entry['intent']!r} (valid: {', '.join(INTENTS)})"
+        )
     if entry["mood"] not in MOODS:
-        raise SampleDataError(f"{where} has unknown mood {entry['mood']!r} (valid: {', '.join(MOODS)})")
+        raise SampleDataError(
+            f"{where} has unknown mood {entry['mood']!r} (valid: {', '.join(MOODS)})"
+        )
     duration = float(entry["duration"])
     if not duration > 0:
         raise SampleDataError(f"{where} has a non-positive duration")
@@ -120,7 +124,9 @@ def _load_catalog(directory: str) -> tuple[dict, ...]:
         try:
             items = json.loads(file.read_text(encoding="utf-8"))
         except (OSError, json.JSONDecodeError) as error:
-            raise SampleDataError(f"{file.name} is not valid JSON ({error}): {_REBUILD_HINT}") from None
+            raise SampleDataError(
+                f"{file.name} is not valid JSON ({error}): {_REBUILD_HINT}"
+            ) from None
         for entry in items:
             validate_entry(entry, file.name)
             if entry["id"] in seen:
@@ -164,11 +170,15 @@ def _check_frame(frame: pd.DataFrame, where: str) -> None:
     if unknown_kinds:
         raise SampleDataError(f"{where} has unknown kind(s) {sorted(unknown_kinds)}")
     if frame["key"].duplicated().any():
-        raise SampleDataError(f"{where} has duplicate keys: {frame['key'][frame['key'].duplicated()].tolist()[:3]}")
+        raise SampleDataError(
+            f"{where} has duplicate keys: {frame['key'][frame['key'].duplicated()].tolist()[:3]}"
+        )
     for column, valid in (("intent", INTENTS), ("mood", MOODS)):
         labels = set(frame[column].dropna()) - set(valid)
         if labels:
-            raise SampleDataError(f"{where} has unknown {column} label(s) {sorted(labels)} (valid: {', '.join(valid)})")
+            raise SampleDataError(
+                f"{where} has unknown {column} label(s) {sorted(labels)} (valid: {', '.join(valid)})"
+            )
     for row in frame.itertuples(index=False):
         vector = np.asarray(row.vector, dtype=np.float32)
         if vector.shape != (SAMPLE_DIMENSION,):
@@ -194,14 +204,20 @@ def _load_embeddings(path: str, verify: bool) -> pd.DataFrame:
     if verify:
         sidecar = checksum_path(file)
         if not sidecar.exists():
-            raise SampleDataError(f"{sidecar.name} (the checksum of {file.name}) is missing: {_REBUILD_HINT}")
+            raise SampleDataError(
+                f"{sidecar.name} (the checksum of {file.name}) is missing: {_REBUILD_HINT}"
+            )
         expected = sidecar.read_text(encoding="utf-8").split()[0]
         if file_checksum(file) != expected:
-            raise SampleDataError(f"{file.name} is corrupt or was changed (checksum mismatch): {_REBUILD_HINT}")
+            raise SampleDataError(
+                f"{file.name} is corrupt or was changed (checksum mismatch): {_REBUILD_HINT}"
+            )
     try:
         frame = pd.read_parquet(file)
     except Exception as error:  # pyarrow raises several types for a damaged file
-        raise SampleDataError(f"{file.name} cannot be read ({type(error).__name__}): {_REBUILD_HINT}") from None
+        raise SampleDataError(
+            f"{file.name} cannot be read ({type(error).__name__}): {_REBUILD_HINT}"
+        ) from None
     _check_frame(frame, file.name)
     frame = frame[COLUMNS].copy()
     frame["vector"] = [np.asarray(v, dtype=np.float32) for v in frame["vector"]]
@@ -218,7 +234,9 @@ def query_vector(name: str) -> np.ndarray:
     frame = _load_embeddings(str(embeddings_path()), True)
     match = frame.loc[(frame["kind"] == "query") & (frame["key"] == name), "vector"]
     if match.empty:
-        raise VidrecError(f"no precomputed query {name!r}: known queries are {', '.join(preset_names())}")
+        raise VidrecError(
+            f"no precomputed query {name!r}: known queries are {', '.join(preset_names())}"
+        )
     return match.iloc[0]
 
 

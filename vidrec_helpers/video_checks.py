@@ -111,7 +111,9 @@ def probe_video(path: str | os.PathLike[str]) -> VideoInfo:
         with av.open(str(file)) as container:
             video = next((s for s in container.streams if s.type == "video"), None)
             if video is None:
-                raise VideoCheckError(f"{file.name} has no video stream: give a video file, not audio only")
+                raise VideoCheckError(
+                    f"{file.name} has no video stream: give a video file, not audio only"
+                )
             return VideoInfo(
                 duration=_stream_duration(container, video),
                 width=int(video.codec_context.width),

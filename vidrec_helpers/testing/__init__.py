@@ -40,7 +40,9 @@ def _video_frame(index: int, width: int, height: int) -> av.VideoFrame:
     return av.VideoFrame.from_ndarray(image, format="rgb24")
 
 
-def _write_audio(container: av.container.OutputContainer, stream: av.AudioStream, seconds: float) -> None:
+def _write_audio(
+    container: av.container.OutputContainer, stream: av.AudioStream, seconds: float
+) -> None:
     """A quiet 440 Hz tone, encoded into `stream`."""
     rate = stream.rate
     size = 1024
@@ -68,7 +70,9 @@ def make_test_video(
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     with av.open(str(target), mode="w") as container:
-        stream = container.add_stream("libx264" if "libx264" in av.codecs_available else "mpeg4", rate=fps)
+        stream = container.add_stream(
+            "libx264" if "libx264" in av.codecs_available else "mpeg4", rate=fps
+        )
         stream.width, stream.height = width, height
         stream.pix_fmt = "yuv420p"
         stream.time_base = Fraction(1, fps)

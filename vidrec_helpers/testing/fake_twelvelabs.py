@@ -32,7 +32,10 @@ MODELS = ("marengo3.0", "marengo3.5")
 #: Text limits from twelvelabs/types/text_input_request.py (3.0) and multi_input_request.py (3.5).
 TEXT_TOKEN_LIMITS = {"marengo3.0": 500, "marengo3.5": 2000}
 #: Default embedding options per model (twelvelabs/types/async_video_input_request.py).
-DEFAULT_OPTIONS = {"marengo3.0": ["visual", "audio", "transcription"], "marengo3.5": ["visual", "audio"]}
+DEFAULT_OPTIONS = {
+    "marengo3.0": ["visual", "audio", "transcription"],
+    "marengo3.5": ["visual", "audio"],
+}
 
 
 @dataclass
@@ -47,7 +50,9 @@ class FakeBehaviour:
     fail_urls: tuple[str, ...] = ()  # a task whose URL contains one of these ends `failed`
     failure_message: str = "failed to fetch or materialize source media"
     reject_urls: tuple[str, ...] = ()  # creating a task for such a URL gets 400 (not playable)
-    reject_message: str = "The video could not be played: check that the URL points to a video file."
+    reject_message: str = (
+        "The video could not be played: check that the URL points to a video file."
+    )
     rate_limited_requests: int = 0  # the first N matching requests get 429
     retry_after: str | None = "1"  # the Retry-After header of a 429 (seconds)
     server_error_requests: int = 0  # the next N matching requests get 500
@@ -126,14 +131,21 @@ class FakeTwelveLabs:
     def base_url(self) -> str:
         """What to pass as the SDK's `base_url` (includes the /v1.3 prefix)."""
         if self._server is None:
-            raise RuntimeError("FakeTwelveLabs is not running: use it as a context manager or call start()")
+            raise RuntimeError(
+                "FakeTwelveLabs is not running: use it as a context manager or call start()"
+            )
         return f"http://127.0.0.1:{self._server.server_port}{API_PREFIX}"
 
     def start(self) -> FakeTwelveLabs:
         """Start serving on a free port in a background thread."""
-        self._server = make_server("127.0.0.1", 0, self.app, threaded=True, request_handler=_QuietHandler)
+        self._server = make_server(
+            "127.0.0.1", 0, self.app, threaded=True, request_handler=_QuietHandler
+        )
         self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-twelvelabs", daemon=True
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name="fake-twelvelabs",
+            daemon=True,
         )
         self._thread.start()
         return self
@@ -176,11 +188,22 @@ class FakeTwelveLabs:
 
     def _make_app(self) -> Flask:
         app = Flask("fake_twelvelabs")
-        app.add_url_rule(f"{API_PREFIX}/embed-v2/tasks", "create", self._create_task, methods=["POST"])
-        app.add_url_rule(f"{API_PREFIX}/embed-v2/tasks/<task_id>", "retrieve", self._retrieve_task, methods=["GET"])
+        app.add_url_rule(
+            f"{API_PREFIX}/embed-v2/tasks", "create", self._create_task, methods=["POST"]
+        )
+        app.add_url_rule(
+            f"{API_PREFIX}/embed-v2/tasks/<task_id>",
+            "retrieve",
+            self._retrieve_task,
+            methods=["GET"],
+        )
         app.add_url_rule(f"{API_PREFIX}/embed-v2", "text", self._embed_sync, methods=["POST"])
-        app.register_error_handler(404, lambda _error: _error(404, "not_found", "No such endpoint."))
-        app.register_error_handler(405, lambda _error: _error(405, "method_not_allowed", "Method not allowed."))
+        app.register_error_handler(
+            404, lambda _error: _error(404, "not_found", "No such endpoint.")
+        )
+        app.register_error_handler(
+            405, lambda _error: _error(405, "method_not_allowed", "Method not allowed.")
+        )
         app.before_request(self._gate)
         return app
 
@@ -212,8 +235,14 @@ class FakeTwelveLabs:
             self._served[kind] += 1
             self.faults[kind] += 1
         if kind == "rate_limited":
-            headers = {"Retry-After": behaviour.retry_after} if behaviour.retry_after is not None else None
-            return _error(429, "too_many_requests", "You have exceeded the rate limit. Retry later.", headers)
+            headers = (
+                {"Retry-After": behaviour.retry_after}
+                if behaviour.retry_after is not None
+                else None
+            )
+            return _error(
+                429, "too_many_requests", "You have exceeded the rate limit. Retry later.", headers
+            )
         if kind == "server_error":
             return _error(500, "internal_error", "An internal error occurred. Please try again.")
         return Response('{"_id": "broken", "status": ', status=200, mimetype="application/json")
@@ -310,7 +339,9 @@ class FakeTwelveLabs:
     def _retrieve_task(self, task_id: str) -> Response:
         task = self.tasks.get(task_id)
         if task is None:
-            return _error(404, "resource_not_exists", f"The embedding task {task_id} does not exist.")
+            return _error(
+                404, "resource_not_exists", f"The embedding task {task_id} does not exist."
+            )
         finished = time.monotonic() >= task.ready_at
         status = "processing" if not finished else ("failed" if task.fails else "ready")
         with self._lock:
@@ -346,10 +377,14 @@ class FakeTwelveLabs:
             self.request_bodies.append(body)
         model = body.get("model_name")
         if model not in MODELS:
-            return _error(400, "parameter_invalid", f"The model_name parameter is invalid: {model!r}.")
+            return _error(
+                400, "parameter_invalid", f"The model_name parameter is invalid: {model!r}."
+            )
         field_name = "text" if model == "marengo3.0" else "multi_input"
         if body.get("input_type") != field_name:
-            return _error(400, "parameter_invalid", f"{model} embeds text with input_type '{field_name}'.")
+            return _error(
+                400, "parameter_invalid", f"{model} embeds text with input_type '{field_name}'."
+            )
         text = (body.get(field_name) or {}).get("input_text") or ""
         if not text.strip():
             return _error(400, "parameter_invalid", "The input_text parameter is required.")

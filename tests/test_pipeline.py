@@ -1,0 +1,243 @@
+"""Ingest end to end: offline with the samples, live with the real SDK and boto3 on local servers."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import threading
+import time
+
+import pytest
+from media import make_video
+from qdrant_client import QdrantClient
+
+from vidrec_helpers.config import Settings, VidrecError
+from vidrec_helpers.embeddings import PollPolicy, RetryPolicy, TwelveLabsEmbedder, make_embedder
+from vidrec_helpers.index import count_points
+from vidrec_helpers.pipeline import ingest
+from vidrec_helpers.samples import load_catalog, sample_videos
+from vidrec_helpers.storage import LocalS3Server
+from vidrec_helpers.testing.fake_twelvelabs import FakeTwelveLabs
+
+FAST_POLL = PollPolicy(initial=0.01, factor=1.5, maximum=0.05, timeout=20)
+FAST_RETRY = RetryPolicy(attempts=4, initial=0.01, maximum=0.05, max_retry_after=0.05)
+
+
+def memory_client() -> QdrantClient:
+    return QdrantClient(location=":memory:")
+
+
+# --- offline ---------------------------------------------------------------------------------
+
+
+def test_offline_ingest_indexes_the_whole_catalog():
+    client = memory_client()
+    report = ingest(client=client, progress=False)
+    catalog = load_catalog()
+    clips = sum(len(e["scenes"]) for e in catalog)
+    assert report.mode == "offline"
+    assert report.videos == len(catalog) >= 188
+    assert report.failed == {}
+    assert len(report.uploaded) + len(report.upload_skipped) == len(sample_videos())
+    assert report.points_upserted == len(catalog) + clips
+    assert count_points(client, report.collection) == len(catalog) + clips
+    assert count_points(client, report.collection, scope="video") == len(catalog)
+
+
+def test_offline_ingest_twice_does_not_duplicate_or_reupload():
+    client = memory_client()
+    first = ingest(client=client, progress=False)
+    second = ingest(client=client, progress=False)
+    assert second.uploaded == []
+    assert len(second.upload_skipped) == len(sample_videos())  # the process-wide local S3 has them
+    assert second.embedded == []
+    assert len(second.from_cache) == first.videos
+    assert second.points_in_collection == first.points_in_collection
+
+
+def test_payload_has_everything_a_result_card_needs():
+    client = memory_client()
+    report = ingest(client=client, progress=False)
+    points, _ = client.scroll(report.collection, limit=1000, with_payload=True)
+    clip_points = [p for p in points if p.payload["video_id"] == "clip-rocket-run"]
+    assert clip_points
+    for point in clip_points:
+        payload = point.payload
+        for field in (
+            "video_id",
+            "title",
+            "filename",
+            "url",
+            "s3_key",
+            "intent",
+            "mood",
+            "scope",
+            "start_sec",
+            "end_sec",
+            "duration",
+            "model",
+        ):
+            assert payload[field] not in (None, ""), field
+        assert payload["url"].startswith("http://127.0.0.1:")
+        assert payload["end_sec"] <= payload["duration"] + 1e-6
+
+
+def test_offline_mode_cannot_embed_unknown_videos(tmp_path):
+    own = make_video(tmp_path / "my holiday.mp4", seconds=5)
+    report = ingest([own], client=memory_client(), progress=False)
+    assert len(report.failed) == 1
+    reason = next(iter(report.failed.values()))
+    assert "TWELVELABS_API_KEY" in reason
+
+
+# --- live: the real twelvelabs SDK and boto3 against local servers -----------------------------
+
+
+@pytest.fixture
+def live(monkeypatch, tmp_path):
+    """Live-mode settings pointing at a fake TwelveLabs server and a local S3 server."""
+    with (
+        FakeTwelveLabs(processing_seconds=0.05, default_duration=5.0) as fake,
+        LocalS3Server() as s3,
+    ):
+        monkeypatch.setenv("VIDREC_MODE", "live")
+        monkeypatch.setenv("TWELVELABS_API_KEY", "test-key-not-secret")
+        monkeypatch.setenv("TWELVELABS_BASE_URL", fake.base_url)
+        monkeypatch.setenv("AWS_ENDPOINT_URL", s3.endpoint_url)
+        monkeypatch.setenv("AWS_ACCESS_KEY_ID", "vidrec-test")
+        monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "vidrec-test-secret")
+        monkeypatch.setenv("S3_BUCKET", "vidrec-live-test")
+        monkeypatch.setenv("VIDREC_CACHE_DIR", str(tmp_path / "cache"))
+        settings = Settings(_env_file=None)
+
+        def run(paths=None, embedder=None, **kwargs):
+            embedder = embedder or TwelveLabsEmbedder(settings, poll=FAST_POLL, retry=FAST_RETRY)
+            return ingest(paths, settings=settings, embedder=embedder, progress=False, **kwargs)
+
+        yield fake, settings, run
+
+
+def test_live_ingest_of_the_sample_clips(live):
+    fake, settings, run = live
+    client = memory_client()
+    report = run(client=client)
+    count = len(sample_videos())
+    assert report.mode == "live" and report.model == "marengo3.0"
+    assert report.collection == "vidrec_marengo3_0_512"
+    assert report.failed == {}
+    assert len(report.embedded) == count == fake.requests["create"]
+    assert report.points_in_collection > count  # video-level + clip-level points
+    # TwelveLabs was given the presigned S3 URL of each upload
+    assert all("X-Amz-Signature" in url for url in fake.created_urls)
+
+
+def test_live_ingest_twice_makes_no_second_upload_or_embedding_request(live):
+    fake, settings, run = live
+    client = memory_client()
+    first = run(client=client)
+    second = run(client=client)
+    assert fake.requests["create"] == len(sample_videos())  # not one more
+    assert second.uploaded == [] and second.embedded == []
+    assert sorted(second.from_cache) == sorted(first.embedded)
+    assert second.points_in_collection == first.points_in_collection
+
+
+def test_bad_files_fail_alone_and_the_batch_goes_on(live, tmp_path):
+    fake, settings, run = live
+    good = make_video(tmp_path / "good one.mp4", seconds=5, seed=1)
+    unicode_name = make_video(tmp_path / "vidéo ñ 日本.mp4", seconds=5, seed=2)
+    same_a = make_video(tmp_path / "a" / "clip.mp4", seconds=5, seed=3)
+    same_b = make_video(tmp_path / "b" / "clip.mp4", seconds=5, seed=4)
+    empty = tmp_path / "empty.mp4"
+    empty.write_bytes(b"")
+    text = tmp_path / "notes.mp4"
+    text.write_text("this is not a video")
+    short = make_video(tmp_path / "short.mp4", seconds=2, seed=5)
+    missing = tmp_path / "missing.mp4"
+    report = run(
+        [good, unicode_name, same_a, same_b, empty, text, short, missing], client=memory_client()
+    )
+    assert len(report.embedded) == 4, report.failed
+    assert fake.requests["create"] == 4
+    assert len(report.failed) == 4
+    reasons = " | ".join(report.failed.values())
+    assert "empty" in reasons or "0 bytes" in reasons
+    assert "2.0 s" in reasons
+    assert "missing.mp4" in reasons
+    ids = set(report.embedded)
+    assert len([i for i in ids if i.startswith("clip-")]) == 2  # same name, two folders, two videos
+
+
+def test_failed_task_reports_the_api_message_and_rerun_resumes(live, tmp_path):
+    fake, settings, run = live
+    videos = [make_video(tmp_path / f"v{n}.mp4", seconds=5, seed=n) for n in range(4)]
+    fake.behaviour.fail_urls = ("v2.mp4",)
+    client = memory_client()
+    first = run(videos, client=client)
+    assert len(first.embedded) == 3
+    assert list(first.failed) and fake.behaviour.failure_message in next(
+        iter(first.failed.values())
+    )
+    fake.behaviour.fail_urls = ()
+    second = run(videos, client=client)
+    assert len(second.embedded) == 1  # only the missing work
+    assert len(second.from_cache) == 3
+    assert fake.requests["create"] == 5
+
+
+def interrupt_after_creates(fake, count):
+    """Press Ctrl-C (SIGINT to this process) once the fake server has created `count` tasks."""
+
+    def watch():
+        deadline = time.monotonic() + 30
+        while fake.requests["create"] < count and time.monotonic() < deadline:
+            time.sleep(0.005)
+        os.kill(os.getpid(), signal.SIGINT)
+
+    thread = threading.Thread(target=watch, daemon=True)
+    thread.start()
+    return thread
+
+
+def test_interrupted_run_resumes_with_only_the_missing_work(live, tmp_path):
+    fake, settings, run = live
+    videos = [make_video(tmp_path / f"r{n}.mp4", seconds=5, seed=10 + n) for n in range(6)]
+    fake.behaviour.processing_seconds = 0.2
+    watcher = interrupt_after_creates(fake, 2)
+    with pytest.raises(KeyboardInterrupt):
+        run(videos, client=memory_client(), concurrency=1)
+    watcher.join()
+    paid = fake.requests["create"]
+    assert 2 <= paid < 6
+    client = memory_client()
+    report = run(videos, client=client, concurrency=1)
+    assert fake.requests["create"] == 6  # every video paid for exactly once across both runs
+    assert len(report.from_cache) == paid and len(report.embedded) == 6 - paid
+    assert count_points(client, report.collection, scope="video") == 6
+
+
+def test_live_without_key_says_what_to_do(monkeypatch):
+    monkeypatch.setenv("VIDREC_MODE", "live")
+    settings = Settings(_env_file=None)
+    with pytest.raises(VidrecError, match="TWELVELABS_API_KEY is not set"):
+        make_embedder(settings)
+
+
+def test_no_videos_in_folder_is_a_clear_error(tmp_path):
+    (tmp_path / "readme.txt").write_text("hi")
+    with pytest.raises(VidrecError, match="no video files"):
+        ingest([tmp_path], client=memory_client(), progress=False)
+
+
+def test_sample_clip_given_by_path_keeps_its_catalog_labels(tmp_path):
+    copy = tmp_path / "renamed.mp4"
+    shutil.copy(sample_videos()[0], copy)
+    client = memory_client()
+    report = ingest([copy], client=client, progress=False)
+    assert report.failed == {}
+    points, _ = client.scroll(report.collection, limit=10, with_payload=True)
+    assert {p.payload["video_id"] for p in points} == {
+        report.embedded[0] if report.embedded else report.from_cache[0]
+    }
+    assert all(p.payload["intent"] for p in points)

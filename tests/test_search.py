@@ -1,0 +1,358 @@
+"""Search and `similar` on the sample collection (qdrant-client local mode, built once per module)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from collection_fixtures import (
+    FixedEmbedder,
+    PresetOnlyEmbedder,
+    fill_sample_collection,
+)
+from qdrant_client import QdrantClient, models
+
+from vidrec_helpers.config import VidrecError
+from vidrec_helpers.index import ensure_collection
+from vidrec_helpers.labels import INTENTS, MOODS, baseline_query
+from vidrec_helpers.samples import SAMPLE_DIMENSION, SAMPLE_MODEL, catalog_by_id, query_vector
+from vidrec_helpers.search import (
+    CONFIDENCE_THRESHOLDS,
+    DEFAULT,
+    STRATEGIES,
+    EmptyCollectionError,
+    Filters,
+    InvalidQueryError,
+    ModelMismatchError,
+    QueryEncoder,
+    UnknownVideoError,
+    confidence_level,
+    group_by_video,
+    register_thresholds,
+    search,
+    similar,
+)
+
+
+class RecordingEmbedder:
+    """An embedder of a given model that records every text it embeds."""
+
+    def __init__(self, model: str = SAMPLE_MODEL, dimension: int = SAMPLE_DIMENSION) -> None:
+        self.model = model
+        self.dimension = dimension
+        self.texts: list[str] = []
+
+    def embed_text(self, text: str) -> np.ndarray:
+        self.texts.append(text)
+        return query_vector("intent:kids")
+
+
+@pytest.fixture(scope="module")
+def sample():
+    client, name = fill_sample_collection()
+    yield client, name
+    client.close()
+
+
+@pytest.fixture(scope="module")
+def encoder():
+    return QueryEncoder(PresetOnlyEmbedder())
+
+
+def run(sample, encoder, **kwargs):
+    client, name = sample
+    return search(client, name, encoder, **kwargs)
+
+
+def scene_bounds(video_id: str) -> set[tuple[float, float]]:
+    return {(float(s["start_sec"]), float(s["end_sec"])) for s in catalog_by_id()[video_id]["scenes"]}
+
+
+# ----- results --------------------------------------------------------------------------------
+
+
+def test_kids_musical_finds_mostly_kids_videos(sample, encoder):
+    results = run(sample, encoder, intent="kids", mood="musical", top_k=5).results
+    assert len(results) == 5
+    assert sum(r.intent == "kids" for r in results) >= 3
+
+
+@pytest.mark.parametrize("strategy", list(STRATEGIES))
+def test_every_strategy_returns_one_result_per_video(sample, encoder, strategy):
+    response = run(sample, encoder, intent="adventure", mood="action", top_k=8, strategy=strategy)
+    ids = [r.video_id for r in response.results]
+    assert len(ids) == 8 and len(set(ids)) == 8
+    scores = [r.score for r in response.results]
+    assert scores == sorted(scores, reverse=True)
+    assert response.strategy == strategy and response.model == SAMPLE_MODEL
+    assert response.query == {"intent": "adventure", "mood": "action"}
+
+
+@pytest.mark.parametrize("strategy", list(STRATEGIES))
+def test_moments_are_a_matched_clip_or_the_whole_video(sample, encoder, strategy):
+    results = run(sample, encoder, intent="cartoon", mood="comedy", top_k=20, strategy=strategy).results
+    for result in results:
+        assert 0 <= result.start_time < result.end_time <= result.duration
+        whole = (0.0, result.duration)
+        moment = (result.start_time, result.end_time)
+        assert moment in scene_bounds(result.video_id) | {whole}
+        if result.scope == "clip":
+            assert moment in scene_bounds(result.video_id)
+    assert any(r.scope == "clip" for r in results)
+
+
+def _point(video_id: str, scope: str, score: float, start: float, end: float) -> models.ScoredPoint:
+    payload = {"video_id": video_id, "scope": scope, "start_sec": start, "end_sec": end, "duration": 60.0}
+    return models.ScoredPoint(id=abs(hash((video_id, start, end))), version=0, score=score, payload=payload)
+
+
+def test_grouping_keeps_the_best_clip_moment():
+    from vidrec_helpers.search import _results
+
+    hits = [
+        _point("a", "video", 0.9, 0.0, 60.0),
+        _point("b", "clip", 0.8, 10.0, 20.0),
+        _point("a", "clip", 0.7, 30.0, 40.0),
+        _point("a", "clip", 0.6, 40.0, 50.0),
+        _point("c", "video", 0.5, 0.0, 60.0),
+    ]
+    groups = group_by_video(list(reversed(hits)))
+    assert list(groups) == ["a", "b", "c"]
+    a, b, c = _results(groups, SAMPLE_MODEL, "weighted")
+    assert (a.scope, a.score, a.start_time, a.end_time) == ("video", 0.9, 30.0, 40.0)
+    assert (b.scope, b.start_time, b.end_time) == ("clip", 10.0, 20.0)
+    assert (c.scope, c.start_time, c.end_time) == ("video", 0.0, 60.0)
+
+
+def test_result_carries_the_original_api_fields(sample, encoder):
+    result = run(sample, encoder, intent="sci-fi", mood="action", top_k=1).results[0]
+    data = result.to_dict()
+    for name in ("video_id", "filename", "start_time", "end_time", "score", "confidence", "url"):
+        assert name in data
+    assert data["title"] == catalog_by_id()[result.video_id]["title"]
+    assert data["confidence"] in {"high", "medium", "low"}
+
+
+def test_the_original_single_string_is_the_baseline(sample, encoder):
+    response = run(sample, encoder, intent="kids", mood="musical", top_k=3, strategy="baseline")
+    client, name = sample
+    direct = client.query_points(name, query=query_vector("preset:kids|musical").tolist(), limit=1)
+    assert response.results[0].score == pytest.approx(direct.points[0].score)
+
+
+# ----- filters --------------------------------------------------------------------------------
+
+
+def test_intent_and_mood_filters(sample, encoder):
+    results = run(sample, encoder, intent="kids", mood="musical", top_k=10, filters={"intent": "family"}).results
+    assert results and all(r.intent == "family" for r in results)
+    results = run(sample, encoder, intent="kids", top_k=10, filters=Filters(mood="action")).results
+    assert results and all(r.mood == "action" for r in results)
+
+
+def test_duration_filter_bounds(sample, encoder):
+    filters = {"min_duration": 100, "max_duration": 200}
+    results = run(sample, encoder, intent="fantasy", mood="magical", top_k=15, filters=filters).results
+    assert len(results) == 15
+    assert all(100 <= r.duration <= 200 for r in results)
+
+
+def test_filters_become_a_qdrant_filter():
+    flt = Filters(intent="kids", min_duration=10).to_qdrant(exclude_videos=["x"])
+    assert isinstance(flt, models.Filter)
+    assert [c.key for c in flt.must] == ["intent", "duration"]
+    assert flt.must_not[0].match.any == ["x"]
+    assert Filters().to_qdrant() is None
+
+
+# ----- the query encoder ------------------------------------------------------------------------
+
+
+def test_preset_texts_use_the_shipped_vectors_with_the_sample_model():
+    embedder = RecordingEmbedder()
+    encoder = QueryEncoder(embedder)
+    vector = encoder.encode(baseline_query("kids", "musical"))
+    assert np.allclose(vector, query_vector("preset:kids|musical"))
+    encoder.encode(INTENTS["family"])
+    encoder.encode(MOODS["action"])
+    assert embedder.texts == []
+    encoder.encode("puppies playing ukulele")
+    encoder.encode("puppies playing ukulele")
+    assert embedder.texts == ["puppies playing ukulele"]
+
+
+def test_other_models_embed_every_text():
+    embedder = RecordingEmbedder(model="marengo3.0", dimension=SAMPLE_DIMENSION)
+    QueryEncoder(embedder).encode(INTENTS["kids"])
+    assert embedder.texts == [INTENTS["kids"]]
+
+
+def test_free_text_without_a_text_model_says_what_to_do(sample, encoder):
+    with pytest.raises(VidrecError, match="local model"):
+        run(sample, encoder, text="a puppy counting socks")
+
+
+@pytest.mark.local_model
+def test_free_text_with_the_local_model(sample):
+    from vidrec_helpers.embeddings import LocalTextEmbedder
+
+    embedder = LocalTextEmbedder()
+    assert np.dot(embedder.embed_text(INTENTS["kids"]), query_vector("intent:kids")) > 0.999
+    encoder = QueryEncoder(embedder)
+    response = run(sample, encoder, text="a yellow puppy counts his missing socks", top_k=3)
+    assert response.results[0].video_id == "kids-comedy-1"
+    response = run(sample, encoder, intent="kids", keywords=["puppy", "socks"], top_k=3)
+    assert "kids-comedy-1" in [r.video_id for r in response.results]
+
+
+# ----- bad input ------------------------------------------------------------------------------
+
+
+def test_empty_query_is_refused(sample, encoder):
+    with pytest.raises(InvalidQueryError, match="empty query"):
+        run(sample, encoder)
+    with pytest.raises(InvalidQueryError, match="empty query"):
+        run(sample, encoder, keywords="   ", text="")
+
+
+def test_unknown_labels_list_the_valid_ones(sample, encoder):
+    with pytest.raises(InvalidQueryError, match="unknown intent 'horror'.*sci-fi, cartoon, kids"):
+        run(sample, encoder, intent="horror")
+    with pytest.raises(InvalidQueryError, match="unknown mood 'sad'.*comedy, fantasy, action"):
+        run(sample, encoder, mood="sad")
+    with pytest.raises(InvalidQueryError, match="unknown intent"):
+        run(sample, encoder, intent="kids", filters={"intent": "horror"})
+
+
+def test_unknown_strategy_lists_the_strategies(sample, encoder):
+    with pytest.raises(InvalidQueryError, match="choose one of baseline, weighted"):
+        run(sample, encoder, intent="kids", strategy="magic")
+
+
+def test_too_long_text_names_the_limit(sample, encoder):
+    with pytest.raises(InvalidQueryError, match="1001 characters.*at most 1000"):
+        run(sample, encoder, text="a" * 1001)
+    marengo = QueryEncoder(RecordingEmbedder(model="marengo3.0"))
+    assert marengo.max_text_chars == 2000
+
+
+@pytest.mark.parametrize("top_k", [0, 101, -1, "5", 2.5, True, None])
+def test_top_k_out_of_range(sample, encoder, top_k):
+    with pytest.raises(InvalidQueryError, match="top_k must be a whole number from 1 to 100"):
+        run(sample, encoder, intent="kids", top_k=top_k)
+
+
+@pytest.mark.parametrize(
+    ("filters", "message"),
+    [
+        ({"colour": "red"}, "unknown filter"),
+        ({"min_duration": 300, "max_duration": 100}, "larger than max_duration"),
+        ({"min_duration": -5}, "min_duration must be"),
+        ({"max_duration": "long"}, "max_duration must be"),
+        ({"mood": "sad"}, "unknown mood"),
+    ],
+)
+def test_bad_filters(sample, encoder, filters, message):
+    with pytest.raises(InvalidQueryError, match=message):
+        run(sample, encoder, intent="kids", filters=filters)
+
+
+def test_missing_and_empty_collections_say_ingest_first(encoder):
+    client = QdrantClient(location=":memory:")
+    with pytest.raises(EmptyCollectionError, match="does not exist: run `vidrec ingest` first"):
+        search(client, "nothing", encoder, intent="kids")
+    ensure_collection(client, "empty", SAMPLE_MODEL, SAMPLE_DIMENSION)
+    with pytest.raises(EmptyCollectionError, match="is empty: run `vidrec ingest` first"):
+        search(client, "empty", encoder, intent="kids")
+    with pytest.raises(EmptyCollectionError, match="vidrec ingest"):
+        similar(client, "empty", ["kids-comedy-1"])
+
+
+def test_another_model_or_dimension_is_refused(sample):
+    client, name = sample
+    marengo = QueryEncoder(FixedEmbedder("marengo3.0", 512))
+    message = "all-MiniLM-L6-v2 vectors of dimension 384.*marengo3.0 \\(dimension 512\\)"
+    with pytest.raises(ModelMismatchError, match=message):
+        search(client, name, marengo, text="robots")
+    other = QueryEncoder(FixedEmbedder("other-model", SAMPLE_DIMENSION))
+    with pytest.raises(ModelMismatchError, match="other-model"):
+        search(client, name, other, text="robots")
+
+
+def test_a_query_vector_of_the_wrong_size_is_refused(sample):
+    client, name = sample
+
+    class Liar(FixedEmbedder):
+        def embed_text(self, text: str) -> np.ndarray:
+            return np.ones(512, dtype=np.float32) / np.sqrt(512)
+
+    encoder = QueryEncoder(Liar(SAMPLE_MODEL, SAMPLE_DIMENSION))
+    encoder._presets = {}
+    with pytest.raises(ModelMismatchError, match="dimension 512.*dimension 384"):
+        search(client, name, encoder, text="robots")
+
+
+# ----- similar --------------------------------------------------------------------------------
+
+
+def test_similar_excludes_its_inputs(sample):
+    client, name = sample
+    liked = ["kids-musical-1", "kids-musical-2"]
+    response = similar(client, name, liked, top_k=10)
+    ids = [r.video_id for r in response.results]
+    assert len(ids) == 10 and len(set(ids)) == 10
+    assert not set(ids) & set(liked)
+    assert response.strategy == "similar"
+    assert all(r.confidence in {"high", "medium", "low"} for r in response.results)
+
+
+def test_negative_examples_shift_the_results(sample):
+    client, name = sample
+    plain = [r.video_id for r in similar(client, name, ["kids-musical-1"], top_k=10).results]
+    unlike = similar(client, name, ["kids-musical-1"], negative_ids=[plain[0]], top_k=10).results
+    shifted = [r.video_id for r in unlike]
+    assert plain[0] not in shifted
+    assert shifted != plain[1:]
+
+
+def test_similar_with_filters(sample):
+    client, name = sample
+    results = similar(client, name, ["scifi-action-1"], top_k=5, filters={"mood": "comedy"}).results
+    assert results and all(r.mood == "comedy" for r in results)
+
+
+def test_similar_bad_input(sample):
+    client, name = sample
+    with pytest.raises(UnknownVideoError, match="'no-such-video'.*vidrec search"):
+        similar(client, name, ["kids-musical-1", "no-such-video"])
+    with pytest.raises(UnknownVideoError, match="'ghost'"):
+        similar(client, name, ["kids-musical-1"], negative_ids=["ghost"])
+    with pytest.raises(InvalidQueryError, match="at least one video id"):
+        similar(client, name, [])
+    with pytest.raises(InvalidQueryError, match="list of video ids"):
+        similar(client, name, "kids-musical-1")
+    with pytest.raises(InvalidQueryError, match="both liked and disliked"):
+        similar(client, name, ["kids-musical-1"], negative_ids=["kids-musical-1"])
+    with pytest.raises(InvalidQueryError, match="top_k"):
+        similar(client, name, ["kids-musical-1"], top_k=0)
+
+
+# ----- confidence -----------------------------------------------------------------------------
+
+
+def test_marengo_confidence_is_uncalibrated():
+    assert confidence_level(0.99, "marengo3.0", "weighted") == "uncalibrated"
+    assert confidence_level(0.99, SAMPLE_MODEL, "no-such-strategy") == "uncalibrated"
+
+
+def test_confidence_levels_follow_the_thresholds(monkeypatch):
+    monkeypatch.setitem(CONFIDENCE_THRESHOLDS, "marengo3.5", {})
+    register_thresholds("marengo3.5", {"weighted": {"high": 0.5, "medium": 0.3}})
+    assert confidence_level(0.6, "marengo3.5", "weighted") == "high"
+    assert confidence_level(0.4, "marengo3.5", "weighted") == "medium"
+    assert confidence_level(0.1, "marengo3.5", "weighted") == "low"
+    register_thresholds("marengo3.5", {"weighted": {"high": None, "medium": 0.3}})
+    assert confidence_level(0.99, "marengo3.5", "weighted") == "medium"
+
+
+def test_default_is_a_known_strategy():
+    assert DEFAULT in STRATEGIES
