@@ -64,7 +64,9 @@ def run(sample, encoder, **kwargs):
 
 
 def scene_bounds(video_id: str) -> set[tuple[float, float]]:
-    return {(float(s["start_sec"]), float(s["end_sec"])) for s in catalog_by_id()[video_id]["scenes"]}
+    return {
+        (float(s["start_sec"]), float(s["end_sec"])) for s in catalog_by_id()[video_id]["scenes"]
+    }
 
 
 # ----- results --------------------------------------------------------------------------------
@@ -89,7 +91,9 @@ def test_every_strategy_returns_one_result_per_video(sample, encoder, strategy):
 
 @pytest.mark.parametrize("strategy", list(STRATEGIES))
 def test_moments_are_a_matched_clip_or_the_whole_video(sample, encoder, strategy):
-    results = run(sample, encoder, intent="cartoon", mood="comedy", top_k=20, strategy=strategy).results
+    results = run(
+        sample, encoder, intent="cartoon", mood="comedy", top_k=20, strategy=strategy
+    ).results
     for result in results:
         assert 0 <= result.start_time < result.end_time <= result.duration
         whole = (0.0, result.duration)
@@ -101,8 +105,16 @@ def test_moments_are_a_matched_clip_or_the_whole_video(sample, encoder, strategy
 
 
 def _point(video_id: str, scope: str, score: float, start: float, end: float) -> models.ScoredPoint:
-    payload = {"video_id": video_id, "scope": scope, "start_sec": start, "end_sec": end, "duration": 60.0}
-    return models.ScoredPoint(id=abs(hash((video_id, start, end))), version=0, score=score, payload=payload)
+    payload = {
+        "video_id": video_id,
+        "scope": scope,
+        "start_sec": start,
+        "end_sec": end,
+        "duration": 60.0,
+    }
+    return models.ScoredPoint(
+        id=abs(hash((video_id, start, end))), version=0, score=score, payload=payload
+    )
 
 
 def test_grouping_keeps_the_best_clip_moment():
@@ -143,7 +155,9 @@ def test_the_original_single_string_is_the_baseline(sample, encoder):
 
 
 def test_intent_and_mood_filters(sample, encoder):
-    results = run(sample, encoder, intent="kids", mood="musical", top_k=10, filters={"intent": "family"}).results
+    results = run(
+        sample, encoder, intent="kids", mood="musical", top_k=10, filters={"intent": "family"}
+    ).results
     assert results and all(r.intent == "family" for r in results)
     results = run(sample, encoder, intent="kids", top_k=10, filters=Filters(mood="action")).results
     assert results and all(r.mood == "action" for r in results)
@@ -151,16 +165,18 @@ def test_intent_and_mood_filters(sample, encoder):
 
 def test_duration_filter_bounds(sample, encoder):
     filters = {"min_duration": 100, "max_duration": 200}
-    results = run(sample, encoder, intent="fantasy", mood="magical", top_k=15, filters=filters).results
+    results = run(
+        sample, encoder, intent="fantasy", mood="magical", top_k=15, filters=filters
+    ).results
     assert len(results) == 15
     assert all(100 <= r.duration <= 200 for r in results)
 
 
 def test_filters_become_a_qdrant_filter():
-    flt = Filters(intent="kids", min_duration=10).to_qdrant(exclude_videos=["x"])
+    flt = Filters(intent="kids", min_duration=10).to_qdrant()
     assert isinstance(flt, models.Filter)
     assert [c.key for c in flt.must] == ["intent", "duration"]
-    assert flt.must_not[0].match.any == ["x"]
+    assert flt.must[1].range == models.Range(gte=10)
     assert Filters().to_qdrant() is None
 
 

@@ -243,7 +243,12 @@ def create_app(
     @app.get("/api/labels")
     def labels():
         return jsonify(
-            {"intents": INTENTS, "moods": MOODS, "strategies": STRATEGIES, "default_strategy": DEFAULT}
+            {
+                "intents": INTENTS,
+                "moods": MOODS,
+                "strategies": STRATEGIES,
+                "default_strategy": DEFAULT,
+            }
         )
 
     @app.post("/search")

@@ -54,7 +54,9 @@ def video_labels(client: QdrantClient, collection: str) -> Labels:
 
 def grade(label: tuple[str | None, str | None], intent: str | None, mood: str | None) -> int:
     """2 when intent and mood both match, 1 when one matches, 0 when none does."""
-    return int(intent is not None and label[0] == intent) + int(mood is not None and label[1] == mood)
+    return int(intent is not None and label[0] == intent) + int(
+        mood is not None and label[1] == mood
+    )
 
 
 def precision_at_k(grades: Sequence[int], k: int) -> float:
@@ -101,7 +103,9 @@ def evaluate_strategy(
         response = search(
             client, collection, encoder, intent=intent, mood=mood, top_k=k, strategy=strategy
         )
-        grades = [grade(labels.get(r.video_id, (None, None)), intent, mood) for r in response.results]
+        grades = [
+            grade(labels.get(r.video_id, (None, None)), intent, mood) for r in response.results
+        ]
         scores[f"{intent}|{mood}"] = _scores(grades, labels, intent, mood, k)
     return scores
 
@@ -163,7 +167,9 @@ def evaluate(
     names = list(strategies or STRATEGIES)
     for name in names:
         search_module.check_strategy(name)
-    per_preset = {name: evaluate_strategy(client, collection, encoder, name, k, labels) for name in names}
+    per_preset = {
+        name: evaluate_strategy(client, collection, encoder, name, k, labels) for name in names
+    }
     overall = {name: _mean(list(per_preset[name].values())) for name in names}
     report: dict[str, Any] = {
         "k": k,

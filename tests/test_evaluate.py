@@ -1,0 +1,141 @@
+"""Evaluation of the query strategies and calibration of the confidence levels on the sample."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from collection_fixtures import PresetOnlyEmbedder, fill_sample_collection
+from qdrant_client import QdrantClient, models
+from sklearn.metrics import ndcg_score
+
+from vidrec_helpers import search as search_module
+from vidrec_helpers.config import VidrecError
+from vidrec_helpers.evaluate import (
+    best_strategy,
+    calibrate_confidence,
+    evaluate,
+    grade,
+    ndcg_at_k,
+    precision_at_k,
+    thresholds_from,
+)
+from vidrec_helpers.index import ensure_collection
+from vidrec_helpers.samples import SAMPLE_DIMENSION, SAMPLE_MODEL
+from vidrec_helpers.search import CONFIDENCE_THRESHOLDS, DEFAULT, STRATEGIES, QueryEncoder
+
+
+@pytest.fixture(scope="module")
+def sample():
+    client, name = fill_sample_collection()
+    yield client, name
+    client.close()
+
+
+@pytest.fixture(scope="module")
+def encoder():
+    return QueryEncoder(PresetOnlyEmbedder())
+
+
+@pytest.fixture(scope="module")
+def report(sample, encoder):
+    client, name = sample
+    return evaluate(client, name, encoder, k=5, details=True, include_similar=True)
+
+
+def test_report_shape(report):
+    assert report["k"] == 5
+    assert report["default"] == DEFAULT
+    assert report["model"] == SAMPLE_MODEL
+    assert report["queries"] == 30
+    assert set(report["strategies"]) == set(STRATEGIES)
+    for scores in [*report["strategies"].values(), report["similar"]]:
+        assert set(scores) == {"precision_at_k", "ndcg_at_k"}
+        assert 0.0 <= scores["precision_at_k"] <= 1.0
+        assert 0.0 < scores["ndcg_at_k"] <= 1.0
+    for rows in report["presets"].values():
+        assert len(rows) == 30 and "kids|musical" in rows
+
+
+def test_default_is_the_best_strategy(report):
+    assert report["best"] == best_strategy(report["strategies"])
+    assert DEFAULT == report["best"]
+
+
+def test_best_strategy_beats_the_original_single_string(report):
+    scores = report["strategies"]
+    assert scores[DEFAULT]["ndcg_at_k"] > scores["baseline"]["ndcg_at_k"]
+    assert scores[DEFAULT]["precision_at_k"] > scores["baseline"]["precision_at_k"]
+
+
+def test_overall_is_the_mean_of_the_presets(report):
+    rows = report["presets"]["baseline"].values()
+    mean = np.mean([row["precision_at_k"] for row in rows])
+    assert report["strategies"]["baseline"]["precision_at_k"] == pytest.approx(mean, abs=1e-3)
+
+
+def test_best_strategy_breaks_ties_by_simplicity():
+    tied = {"precision_at_k": 0.5, "ndcg_at_k": 0.7}
+    assert best_strategy({"recommend_average": tied, "weighted": tied}) == "weighted"
+    assert best_strategy({"weighted": tied, "fusion": {**tied, "ndcg_at_k": 0.8}}) == "fusion"
+
+
+def test_grades():
+    assert grade(("kids", "musical"), "kids", "musical") == 2
+    assert grade(("kids", "comedy"), "kids", "musical") == 1
+    assert grade(("family", "musical"), "kids", "musical") == 1
+    assert grade(("family", "comedy"), "kids", "musical") == 0
+
+
+def test_precision_counts_full_matches_and_missing_results():
+    assert precision_at_k([2, 1, 2, 0, 2], 5) == pytest.approx(0.6)
+    assert precision_at_k([2, 2], 5) == pytest.approx(0.4)
+
+
+def test_ndcg_agrees_with_scikit_learn():
+    all_grades = [2, 2, 1, 1, 1, 0, 0, 0, 2, 0]
+    ranking = [3, 0, 5, 8, 1]  # indices of the retrieved items, best first
+    grades = [all_grades[i] for i in ranking]
+    scores = np.zeros(len(all_grades))
+    scores[ranking] = np.arange(len(ranking), 0, -1)
+    expected = ndcg_score([all_grades], [scores], k=5)
+    assert ndcg_at_k(grades, all_grades, 5) == pytest.approx(expected)
+    assert ndcg_at_k([2, 2, 2, 1, 1], all_grades, 5) == pytest.approx(1.0)
+
+
+def test_thresholds_from_hits():
+    hits = [(0.9 - i * 0.01, i < 12) for i in range(20)] + [
+        (0.5 - i * 0.01, i % 2 == 0) for i in range(20)
+    ]
+    levels = thresholds_from(hits, high=0.8, medium=0.5, min_support=10)
+    assert levels["high"] == pytest.approx(0.9 - 14 * 0.01)  # 12 of the top 15 = 80 %
+    assert levels["medium"] == pytest.approx(0.5 - 19 * 0.01)  # all 40: 22 relevant = 55 %
+    assert thresholds_from([(0.9, False)] * 30) == {"high": None, "medium": None}
+
+
+def test_confidence_constants_match_a_fresh_calibration(sample, encoder):
+    client, name = sample
+    fresh = calibrate_confidence(client, name, encoder)
+    stored = CONFIDENCE_THRESHOLDS[SAMPLE_MODEL]
+    assert set(fresh) == set(stored) == {*STRATEGIES, search_module.SIMILAR_STRATEGY}
+    for strategy, levels in fresh.items():
+        for level, value in levels.items():
+            if value is None or stored[strategy][level] is None:
+                assert value == stored[strategy][level], (strategy, level, value)
+            else:
+                assert value == pytest.approx(stored[strategy][level], abs=1e-3), (strategy, level)
+
+
+def test_evaluation_needs_labelled_videos(encoder):
+    client = QdrantClient(location=":memory:")
+    ensure_collection(client, "unlabelled", SAMPLE_MODEL, SAMPLE_DIMENSION)
+    payload = {"video_id": "v1", "scope": "video", "intent": None, "mood": None, "duration": 5.0}
+    vector = np.ones(SAMPLE_DIMENSION) / np.sqrt(SAMPLE_DIMENSION)
+    client.upsert("unlabelled", [models.PointStruct(id=1, vector=vector.tolist(), payload=payload)])
+    with pytest.raises(VidrecError, match="labelled"):
+        evaluate(client, "unlabelled", encoder)
+
+
+def test_unknown_strategy_is_refused(sample, encoder):
+    client, name = sample
+    with pytest.raises(VidrecError, match="unknown strategy"):
+        evaluate(client, name, encoder, strategies=["nope"])

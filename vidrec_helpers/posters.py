@@ -1,0 +1,248 @@
+"""Poster frames: one small JPEG per catalog entry, so no result card is ever empty.
+
+An entry with a real clip gets a frame of that clip (taken with PyAV at the middle of its
+first scene); a catalog-only entry gets a drawn poster (Pillow: a gradient and a few shapes
+chosen by its intent and mood, and its title). `scripts/make_posters.py` writes them to
+`data/posters/<video_id>.jpg`; cards embed them as `data:` URIs, so notebooks and Voilà show
+them without a file server.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import re
+import textwrap
+from functools import lru_cache
+from pathlib import Path
+
+import av
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
+
+from .config import VidrecError
+from .samples import data_dir, load_catalog, sample_video_dir
+
+#: Poster size in pixels (16:9, the card's media box) and JPEG quality.
+SIZE = (320, 180)
+QUALITY = 70
+#: Every poster together must stay below this many bytes (they are committed to git).
+BUDGET_BYTES = 5_000_000
+
+#: Video ids that can name a file: letters, digits, dot, dash and underscore.
+_SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
+
+#: Two gradient colours per mood (top-left, bottom-right).
+MOOD_COLOURS: dict[str, tuple[tuple[int, int, int], tuple[int, int, int]]] = {
+    "comedy": ((255, 196, 61), (236, 94, 48)),
+    "fantasy": ((118, 84, 196), (38, 44, 110)),
+    "action": ((214, 48, 49), (45, 22, 60)),
+    "musical": ((236, 72, 153), (67, 56, 202)),
+    "magical": ((20, 120, 140), (22, 30, 72)),
+}
+_FALLBACK_COLOURS = ((90, 100, 120), (30, 34, 48))
+
+
+class PosterError(VidrecError):
+    """A poster could not be made from a video."""
+
+
+def poster_dir() -> Path:
+    """Where the poster JPEGs live (`data/posters/`)."""
+    return data_dir() / "posters"
+
+
+def poster_path(video_id: str, directory: Path | None = None) -> Path | None:
+    """The poster file of `video_id`, or None when there is none (or the id is not a file name)."""
+    if not _SAFE_ID.match(video_id or ""):
+        return None
+    path = (directory or poster_dir()) / f"{video_id}.jpg"
+    return path if path.is_file() else None
+
+
+def data_uri(jpeg: bytes) -> str:
+    """A `data:image/jpeg;base64,...` URI: an image inside the HTML, no file server needed."""
+    return "data:image/jpeg;base64," + base64.b64encode(jpeg).decode("ascii")
+
+
+@lru_cache(maxsize=512)
+def _file_uri(path: str) -> str:
+    return data_uri(Path(path).read_bytes())
+
+
+@lru_cache(maxsize=256)
+def _drawn_uri(title: str, intent: str, mood: str, seed: str) -> str:
+    return data_uri(jpeg_bytes(draw_poster(title, intent, mood, seed)))
+
+
+def poster_data_uri(
+    video_id: str, title: str = "", intent: str | None = None, mood: str | None = None
+) -> str:
+    """The poster of `video_id` as a data URI; drawn from title/intent/mood when it has no file."""
+    path = poster_path(video_id)
+    if path is not None:
+        return _file_uri(str(path))
+    return _drawn_uri(title or video_id, intent or "", mood or "", video_id)
+
+
+def jpeg_bytes(image: Image.Image, quality: int = QUALITY) -> bytes:
+    """`image` as a small progressive JPEG."""
+    buffer = io.BytesIO()
+    image.convert("RGB").save(buffer, "JPEG", quality=quality, optimize=True, progressive=True)
+    return buffer.getvalue()
+
+
+def cover(image: Image.Image, size: tuple[int, int] = SIZE) -> Image.Image:
+    """`image` scaled to fill `size`, cropped in the centre (no black bars)."""
+    width, height = size
+    scale = max(width / image.width, height / image.height)
+    scaled = image.resize((round(image.width * scale), round(image.height * scale)), Image.LANCZOS)
+    left, top = (scaled.width - width) // 2, (scaled.height - height) // 2
+    return scaled.crop((left, top, left + width, top + height))
+
+
+def video_frame(path: Path, at_sec: float) -> Image.Image:
+    """The first frame of the video at or after `at_sec` seconds (the last frame if it ends first)."""
+    try:
+        with av.open(str(path)) as container:
+            stream = container.streams.video[0]
+            container.seek(int(at_sec * av.time_base), any_frame=False)
+            frame = None
+            for frame in container.decode(stream):
+                if frame.time is not None and frame.time >= at_sec:
+                    break
+    except (av.FFmpegError, OSError, IndexError) as error:
+        raise PosterError(
+            f"cannot read a frame of {path.name} ({type(error).__name__}): check the file "
+            "plays, or re-render the samples with `python scripts/make_sample_videos.py`"
+        ) from None
+    if frame is None:
+        raise PosterError(f"{path.name} has no video frames: check the file, or re-render it")
+    return frame.to_image()
+
+
+def frame_poster(path: Path, at_sec: float) -> Image.Image:
+    """A poster-sized frame of a clip."""
+    return cover(video_frame(path, at_sec))
+
+
+def _seed(text: str) -> int:
+    return int.from_bytes(hashlib.sha256(text.encode("utf-8")).digest()[:8], "big")
+
+
+def _gradient(size: tuple[int, int], start: tuple, end: tuple) -> Image.Image:
+    """A diagonal gradient from `start` (top left) to `end` (bottom right)."""
+    width, height = size
+    ramp = (np.arange(width)[None, :] / width + np.arange(height)[:, None] / height) / 2
+    colours = np.asarray(start) + ramp[..., None] * (np.asarray(end) - np.asarray(start))
+    return Image.fromarray(colours.round().astype(np.uint8), "RGB")
+
+
+def _shapes(draw: ImageDraw.ImageDraw, intent: str, seed: int) -> None:
+    """A few light shapes that hint at the intent (planets, hills, balloons, a house, ...)."""
+    light, faint = (255, 255, 255, 90), (255, 255, 255, 45)
+    offset = seed % 60
+    if intent == "sci-fi":
+        draw.ellipse((200 - offset, 20, 290 - offset, 110), fill=light)
+        draw.ellipse((180 - offset, 55, 310 - offset, 75), outline=light, width=3)
+        for index in range(12):
+            x, y = (seed >> (index * 3)) % 320, (seed >> (index * 2 + 5)) % 110
+            draw.ellipse((x, y, x + 3, y + 3), fill=light)
+    elif intent == "cartoon":
+        for index in range(4):
+            x = 30 + index * 75 + offset // 3
+            y = 30 + (index % 2) * 35
+            draw.ellipse((x, y, x + 46, y + 46), fill=faint if index % 2 else light)
+    elif intent == "kids":
+        for index in range(5):
+            x = 20 + index * 60 + offset // 4
+            y = 20 + ((seed >> index) % 40)
+            draw.ellipse((x, y, x + 34, y + 42), fill=light)
+            draw.line((x + 17, y + 42, x + 17, y + 80), fill=faint, width=2)
+    elif intent == "family":
+        left = 190 - offset
+        draw.rectangle((left, 55, left + 90, 120), fill=light)
+        draw.polygon([(left - 12, 58), (left + 45, 15), (left + 102, 58)], fill=light)
+        draw.rectangle((left + 35, 85, left + 55, 120), fill=faint)
+    elif intent == "adventure":
+        draw.polygon([(0, 130), (90 + offset, 30), (190, 130)], fill=light)
+        draw.polygon([(120, 130), (230 - offset // 2, 45), (320, 130)], fill=faint)
+        draw.ellipse((255, 15, 295, 55), fill=light)
+    elif intent == "fantasy":
+        left = 180 - offset
+        for index, height in enumerate((60, 90, 60)):
+            x = left + index * 40
+            draw.rectangle((x, 130 - height, x + 28, 130), fill=light)
+            draw.polygon([(x - 4, 130 - height), (x + 14, 100 - height), (x + 32, 130 - height)], fill=light)
+        for index in range(8):
+            x, y = (seed >> (index * 4)) % 160, (seed >> (index * 3 + 7)) % 80
+            draw.regular_polygon((x + 10, y + 10, 4), 4, fill=light)
+
+
+def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+    return ImageFont.load_default(size=size)
+
+
+def draw_poster(title: str, intent: str = "", mood: str = "", seed_text: str = "") -> Image.Image:
+    """A deterministic drawn poster: mood colours, intent shapes, the labels and the wrapped title."""
+    seed = _seed(seed_text or title)
+    start, end = MOOD_COLOURS.get(mood, _FALLBACK_COLOURS)
+    image = _gradient(SIZE, start, end).convert("RGBA")
+    overlay = Image.new("RGBA", SIZE, (0, 0, 0, 0))
+    draw = ImageDraw.Draw(overlay)
+    _shapes(draw, intent, seed)
+    draw.rectangle((0, 118, SIZE[0], SIZE[1]), fill=(0, 0, 0, 110))
+    image = Image.alpha_composite(image, overlay)
+    draw = ImageDraw.Draw(image)
+    labels = " · ".join(label.upper() for label in (intent, mood) if label)
+    if labels:
+        draw.text((12, 10), labels, font=_font(12), fill=(255, 255, 255, 230))
+    lines = textwrap.wrap(title, width=30)[:2] or [""]
+    for number, line in enumerate(lines):
+        draw.text((12, 124 + number * 24), line, font=_font(19), fill=(255, 255, 255, 255))
+    return image.convert("RGB")
+
+
+def first_scene_middle(entry: dict) -> float:
+    """The middle of an entry's first scene, in seconds (a representative, non-black frame)."""
+    scene = entry["scenes"][0]
+    return (float(scene["start_sec"]) + float(scene["end_sec"])) / 2
+
+
+def make_poster(entry: dict, video_dir: Path | None = None) -> Image.Image:
+    """The poster of one catalog entry: a frame of its clip, or a drawn one."""
+    if entry.get("filename"):
+        path = (video_dir or sample_video_dir()) / entry["filename"]
+        if not path.is_file():
+            raise PosterError(
+                f"{entry['id']}: clip {path.name} not found in {path.parent}: restore it with "
+                "`git checkout -- data/videos` or `python scripts/make_sample_videos.py`"
+            )
+        return frame_poster(path, first_scene_middle(entry))
+    return draw_poster(entry["title"], entry["intent"], entry["mood"], entry["id"])
+
+
+def make_posters(
+    catalog: list[dict] | None = None,
+    directory: Path | None = None,
+    video_dir: Path | None = None,
+) -> list[Path]:
+    """Write `<id>.jpg` for every catalog entry; check the total stays within BUDGET_BYTES."""
+    directory = directory or poster_dir()
+    directory.mkdir(parents=True, exist_ok=True)
+    written = []
+    for entry in catalog if catalog is not None else load_catalog():
+        if not _SAFE_ID.match(entry["id"]):
+            raise PosterError(f"catalog id {entry['id']!r} cannot be a file name: rename it")
+        path = directory / f"{entry['id']}.jpg"
+        path.write_bytes(jpeg_bytes(make_poster(entry, video_dir)))
+        written.append(path)
+    total = sum(path.stat().st_size for path in written)
+    if total > BUDGET_BYTES:
+        raise PosterError(
+            f"the posters take {total / 1e6:.1f} MB, over the {BUDGET_BYTES / 1e6:.0f} MB budget: "
+            "lower QUALITY in vidrec_helpers/posters.py"
+        )
+    _file_uri.cache_clear()
+    return written
