@@ -33,8 +33,3 @@ def _isolated_settings(tmp_path, monkeypatch):
     get_settings.cache_clear()
 
 
-# tests import small helpers (media.py) from this folder
-import sys  # noqa: E402
-from pathlib import Path  # noqa: E402
-
-sys.path.insert(0, str(Path(__file__).parent))

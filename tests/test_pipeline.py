@@ -9,7 +9,6 @@ import threading
 import time
 
 import pytest
-from media import make_video
 from qdrant_client import QdrantClient
 
 from vidrec_helpers.config import Settings, VidrecError
@@ -18,10 +17,15 @@ from vidrec_helpers.index import count_points
 from vidrec_helpers.pipeline import ingest
 from vidrec_helpers.samples import load_catalog, sample_videos
 from vidrec_helpers.storage import LocalS3Server
+from vidrec_helpers.testing import make_test_video
 from vidrec_helpers.testing.fake_twelvelabs import FakeTwelveLabs
 
 FAST_POLL = PollPolicy(initial=0.01, factor=1.5, maximum=0.05, timeout=20)
 FAST_RETRY = RetryPolicy(attempts=4, initial=0.01, maximum=0.05, max_retry_after=0.05)
+
+
+def make_video(path, seconds=5.0, seed=0):
+    return make_test_video(path, seconds=seconds, audio=True, seed=seed)
 
 
 def memory_client() -> QdrantClient:

@@ -29,8 +29,9 @@ def fake_settings(fake: FakeTwelveLabs, **overrides: object) -> Settings:
     return Settings(_env_file=None, **values)
 
 
-def _video_frame(index: int, width: int, height: int) -> av.VideoFrame:
-    """A moving colour gradient, so every frame differs a little."""
+def _video_frame(index: int, width: int, height: int, seed: int = 0) -> av.VideoFrame:
+    """A moving colour gradient, so every frame differs a little (`seed` shifts the colours)."""
+    index += seed * 7
     x = np.linspace(0, 255, width, dtype=np.float32)
     y = np.linspace(0, 255, height, dtype=np.float32)[:, None]
     image = np.empty((height, width, 3), dtype=np.uint8)
@@ -65,8 +66,12 @@ def make_test_video(
     height: int = 360,
     fps: int = 10,
     audio: bool = False,
+    seed: int = 0,
 ) -> Path:
-    """Write a small H.264 mp4 of the given length and size with PyAV, for tests."""
+    """Write a small H.264 mp4 of the given length and size with PyAV, for tests.
+
+    Different `seed`s give different bytes (distinct videos for the cache and the index).
+    """
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     with av.open(str(target), mode="w") as container:
@@ -78,7 +83,7 @@ def make_test_video(
         stream.time_base = Fraction(1, fps)
         audio_stream = container.add_stream("aac", rate=44100, layout="mono") if audio else None
         for index in range(int(round(seconds * fps))):
-            frame = _video_frame(index, width, height)
+            frame = _video_frame(index, width, height, seed)
             frame.pts = index
             for packet in stream.encode(frame):
                 container.mux(packet)
