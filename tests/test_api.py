@@ -213,6 +213,20 @@ def test_defaults_come_from_the_settings():
     assert post(http, "/search", {"intent": "kids"}).status_code == 503
 
 
+def test_twelvelabs_failure_is_502(sample, settings):
+    from vidrec_helpers.embeddings import EmbeddingError
+
+    class Unreachable(BrokenEmbedder):
+        def embed_text(self, text: str) -> np.ndarray:
+            raise EmbeddingError("embedding the text failed: could not reach TwelveLabs")
+
+    client, name = sample
+    app = create_app(settings, client=client, collection=name, encoder=Unreachable())
+    response = post(app.test_client(), "/search", {"query": "robots"})
+    assert response.status_code == 502
+    assert "could not reach TwelveLabs" in response.get_json()["error"]
+
+
 def test_model_mismatch_is_409(sample, settings):
     client, name = sample
     app = create_app(

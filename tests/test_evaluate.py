@@ -14,6 +14,7 @@ from vidrec_helpers.evaluate import (
     best_strategy,
     calibrate_confidence,
     evaluate,
+    format_report,
     grade,
     ndcg_at_k,
     precision_at_k,
@@ -54,6 +55,12 @@ def test_report_shape(report):
         assert 0.0 < scores["ndcg_at_k"] <= 1.0
     for rows in report["presets"].values():
         assert len(rows) == 30 and "kids|musical" in rows
+
+
+def test_report_as_a_table(report):
+    table = format_report(report)
+    assert "precision@5" in table and f"{DEFAULT}" in table and "<- default" in table
+    assert len(table.splitlines()) == len(STRATEGIES) + 3
 
 
 def test_default_is_the_best_strategy(report):

@@ -111,6 +111,8 @@ def _point(video_id: str, scope: str, score: float, start: float, end: float) ->
         "start_sec": start,
         "end_sec": end,
         "duration": 60.0,
+        "s3_key": f"videos/{video_id}.mp4",
+        "filename": "",
     }
     return models.ScoredPoint(
         id=abs(hash((video_id, start, end))), version=0, score=score, payload=payload
@@ -133,6 +135,8 @@ def test_grouping_keeps_the_best_clip_moment():
     assert (a.scope, a.score, a.start_time, a.end_time) == ("video", 0.9, 30.0, 40.0)
     assert (b.scope, b.start_time, b.end_time) == ("clip", 10.0, 20.0)
     assert (c.scope, c.start_time, c.end_time) == ("video", 0.0, 60.0)
+    assert a.s3_key == "videos/a.mp4" and "s3_key" not in a.to_dict()
+    assert a.filename is None
 
 
 def test_result_carries_the_original_api_fields(sample, encoder):

@@ -24,6 +24,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.serving import make_server
 
 from .config import SecretMaskingFilter, Settings, VidrecError, get_settings, mask_secrets
+from .embeddings import EmbeddingError
 from .index import collection_name, connect, count_points, is_embedded
 from .labels import INTENTS, MOODS
 from .search import (
@@ -36,9 +37,8 @@ from .search import (
     ModelMismatchError,
     QueryEncoder,
     UnknownVideoError,
-    search,
-    similar,
 )
+from .session import Session, open_session
 
 logger = logging.getLogger(__name__)
 logger.addFilter(SecretMaskingFilter())
@@ -134,7 +134,7 @@ def _status_of(error: VidrecError) -> int:
         return 409
     if isinstance(error, EmptyCollectionError):
         return 503
-    if type(error).__name__.startswith("Embedding"):  # TwelveLabs refused or failed
+    if isinstance(error, EmbeddingError):  # TwelveLabs refused or failed
         return 502
     return 422
 
@@ -181,29 +181,51 @@ def _search_arguments(body: SearchBody) -> dict[str, Any]:
     }
 
 
+def app_session(
+    settings: Settings | None = None,
+    *,
+    client: QdrantClient | None = None,
+    collection: str | None = None,
+    encoder: QueryEncoder | Any | None = None,
+) -> Session:
+    """The Session the API searches through; anything not given comes from the settings.
+
+    The API never ingests on its own: an empty collection answers 503 "run `vidrec ingest`".
+    """
+    settings = settings or get_settings()
+    if client is None and collection is None and encoder is None:
+        return open_session(settings, ingest_if_empty=False)
+    if encoder is None:
+        from .embeddings import make_embedder
+
+        encoder = make_embedder(settings)
+    if not isinstance(encoder, QueryEncoder):
+        encoder = QueryEncoder(encoder)
+    client = client or connect(settings)
+    collection = collection or collection_name(encoder.model, encoder.dimension)
+    return Session(settings, client, encoder.embedder, encoder, collection)
+
+
 def create_app(
     settings: Settings | None = None,
     *,
     client: QdrantClient | None = None,
     collection: str | None = None,
     encoder: QueryEncoder | Any | None = None,
+    session: Session | None = None,
     cors_origins: Sequence[str | re.Pattern[str]] | None = None,
     max_content_length: int = MAX_CONTENT_LENGTH,
 ) -> Flask:
-    """The search API as a Flask app; defaults come from the settings (mode, Qdrant, embedder).
+    """The search API as a Flask app, searching through `session` (or one made by `app_session`).
 
     `encoder` may be a QueryEncoder or an embedder (wrapped in one). CORS allows
     `cors_origins` (default: http(s)://localhost and 127.0.0.1 on any port; never `*`).
     """
-    settings = settings or get_settings()
-    if encoder is None:
-        from .embeddings import make_embedder
-
-        encoder = make_embedder(settings)
-    if not isinstance(encoder, QueryEncoder) and hasattr(encoder, "embed_text"):
-        encoder = QueryEncoder(encoder)
-    client = client or connect(settings)
-    collection = collection or collection_name(encoder.model, encoder.dimension)
+    session = session or app_session(
+        settings, client=client, collection=collection, encoder=encoder
+    )
+    settings, client, collection = session.settings, session.client, session.collection
+    encoder = session.encoder
     lock = threading.Lock() if is_embedded(client) else contextlib.nullcontext()
 
     app = Flask(__name__)
@@ -256,7 +278,7 @@ def create_app(
     def search_route():
         body = parse_body(SearchBody)
         with lock:
-            response = search(client, collection, encoder, **_search_arguments(body))
+            response = session.search(**_search_arguments(body))
         return jsonify(response.to_dict())
 
     @app.post("/similar")
@@ -265,7 +287,7 @@ def create_app(
         body = parse_body(SimilarBody)
         filters = body.filters.model_dump(exclude_none=True) if body.filters else None
         with lock:
-            response = similar(client, collection, body.video_ids, body.not_, body.top_k, filters)
+            response = session.similar(body.video_ids, body.not_, top_k=body.top_k, filters=filters)
         return jsonify(response.to_dict())
 
     return app

@@ -41,6 +41,24 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     return 1 if report.failed else 0
 
 
+def cmd_app(args: argparse.Namespace) -> int:
+    """Serve the recommender widgets as a web page with Voilà on 127.0.0.1."""
+    import importlib.util
+    import subprocess
+
+    from .widgets import app_environment, app_notebook, voila_command
+
+    if importlib.util.find_spec("voila") is None:
+        raise VidrecError('Voilà is not installed: run `pip install -e ".[dev,local]"` (or `make install`)')
+    if not app_notebook().is_file():
+        raise VidrecError(f"{app_notebook()} is missing: restore it with `git checkout -- app/`")
+    settings = get_settings()
+    print(settings.summary(), file=sys.stderr)
+    print(f"serving the recommender at http://127.0.0.1:{args.port}/ (Ctrl+C stops it)", file=sys.stderr)
+    command = voila_command(args.port, open_browser=not args.no_browser)
+    return subprocess.run(command, env=app_environment(settings), check=False).returncode
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="vidrec",
@@ -65,6 +83,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("app", help="serve the recommender widgets as a web page (Voilà, 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8866, help="port to serve on (default 8866)")
+    p.add_argument("--no-browser", action="store_true", help="do not open a browser tab")
+    p.set_defaults(func=cmd_app)
     return parser
 
 

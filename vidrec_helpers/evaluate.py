@@ -268,3 +268,21 @@ def calibrate_confidence(
     hits = similar_hits(client, collection, depth, labels)
     thresholds[search_module.SIMILAR_STRATEGY] = thresholds_from(hits, high, medium)
     return thresholds
+
+
+def format_report(report: dict[str, Any]) -> str:
+    """The evaluation as a small text table (one row per strategy, the default marked)."""
+    k = report["k"]
+    lines = [f"{'strategy':<20}{f'precision@{k}':>14}{f'nDCG@{k}':>10}"]
+    rows = dict(report["strategies"])
+    if "similar" in report:
+        rows["similar (by video)"] = report["similar"]
+    for name, scores in rows.items():
+        mark = "  <- default" if name == report["default"] else ""
+        lines.append(
+            f"{name:<20}{scores['precision_at_k']:>14.3f}{scores['ndcg_at_k']:>10.3f}{mark}"
+        )
+    lines.append(
+        f"({report['queries']} intent x mood presets, {report['model']}, {report['collection']})"
+    )
+    return "\n".join(lines)

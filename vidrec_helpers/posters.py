@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
+import random
 import re
 import textwrap
 from functools import lru_cache
@@ -131,6 +132,11 @@ def _seed(text: str) -> int:
     return int.from_bytes(hashlib.sha256(text.encode("utf-8")).digest()[:8], "big")
 
 
+def _shade(colour: tuple[int, int, int], factor: float) -> tuple[int, int, int]:
+    """`colour` made lighter (factor > 1) or darker (< 1)."""
+    return tuple(max(0, min(255, round(channel * factor))) for channel in colour)
+
+
 def _gradient(size: tuple[int, int], start: tuple, end: tuple) -> Image.Image:
     """A diagonal gradient from `start` (top left) to `end` (bottom right)."""
     width, height = size
@@ -139,45 +145,68 @@ def _gradient(size: tuple[int, int], start: tuple, end: tuple) -> Image.Image:
     return Image.fromarray(colours.round().astype(np.uint8), "RGB")
 
 
-def _shapes(draw: ImageDraw.ImageDraw, intent: str, seed: int) -> None:
-    """A few light shapes that hint at the intent (planets, hills, balloons, a house, ...)."""
-    light, faint = (255, 255, 255, 90), (255, 255, 255, 45)
-    offset = seed % 60
+def _shapes(draw: ImageDraw.ImageDraw, intent: str, rng: random.Random) -> None:
+    """A few light shapes that hint at the intent (planets, balls, balloons, a house, ...)."""
+    light, faint = (255, 255, 255, 95), (255, 255, 255, 45)
     if intent == "sci-fi":
-        draw.ellipse((200 - offset, 20, 290 - offset, 110), fill=light)
-        draw.ellipse((180 - offset, 55, 310 - offset, 75), outline=light, width=3)
-        for index in range(12):
-            x, y = (seed >> (index * 3)) % 320, (seed >> (index * 2 + 5)) % 110
+        for _ in range(14):
+            x, y = rng.randrange(320), rng.randrange(28, 115)
             draw.ellipse((x, y, x + 3, y + 3), fill=light)
+        radius, x, y = rng.randrange(22, 48), rng.randrange(60, 270), rng.randrange(45, 80)
+        draw.ellipse((x - radius, y - radius, x + radius, y + radius), fill=light)
+        tilt = rng.randrange(8, 16)
+        draw.ellipse(
+            (x - radius * 1.6, y - tilt, x + radius * 1.6, y + tilt), outline=light, width=3
+        )
+        small = rng.randrange(8, 16)
+        x, y = rng.choice((x - 110, x + 110)) % 300 + 10, rng.randrange(35, 70)
+        draw.ellipse((x - small, y - small, x + small, y + small), fill=faint)
     elif intent == "cartoon":
-        for index in range(4):
-            x = 30 + index * 75 + offset // 3
-            y = 30 + (index % 2) * 35
-            draw.ellipse((x, y, x + 46, y + 46), fill=faint if index % 2 else light)
+        for _ in range(rng.randrange(3, 6)):
+            size, x, y = rng.randrange(24, 60), rng.randrange(0, 290), rng.randrange(25, 95)
+            draw.ellipse((x, y, x + size, y + size), fill=rng.choice((light, faint)))
     elif intent == "kids":
-        for index in range(5):
-            x = 20 + index * 60 + offset // 4
-            y = 20 + ((seed >> index) % 40)
-            draw.ellipse((x, y, x + 34, y + 42), fill=light)
-            draw.line((x + 17, y + 42, x + 17, y + 80), fill=faint, width=2)
+        for _ in range(rng.randrange(3, 7)):
+            x, y = rng.randrange(10, 290), rng.randrange(25, 60)
+            draw.ellipse((x, y, x + 30, y + 38), fill=rng.choice((light, faint)))
+            draw.line((x + 15, y + 38, x + 15 + rng.randrange(-8, 9), y + 85), fill=faint, width=2)
     elif intent == "family":
-        left = 190 - offset
-        draw.rectangle((left, 55, left + 90, 120), fill=light)
-        draw.polygon([(left - 12, 58), (left + 45, 15), (left + 102, 58)], fill=light)
-        draw.rectangle((left + 35, 85, left + 55, 120), fill=faint)
+        left, width = rng.randrange(20, 200), rng.randrange(70, 110)
+        roof = rng.randrange(35, 55)
+        draw.rectangle((left, 118 - roof - 10, left + width, 118), fill=light)
+        draw.polygon(
+            [
+                (left - 12, 108 - roof),
+                (left + width // 2, 60 - roof),
+                (left + width + 12, 108 - roof),
+            ],
+            fill=light,
+        )
+        draw.rectangle((left + width // 2 - 10, 88, left + width // 2 + 10, 118), fill=faint)
+        sun = rng.randrange(14, 24)
+        x = (left + width + 60) % 300
+        draw.ellipse((x, 30, x + 2 * sun, 30 + 2 * sun), fill=faint)
     elif intent == "adventure":
-        draw.polygon([(0, 130), (90 + offset, 30), (190, 130)], fill=light)
-        draw.polygon([(120, 130), (230 - offset // 2, 45), (320, 130)], fill=faint)
-        draw.ellipse((255, 15, 295, 55), fill=light)
+        for _ in range(rng.randrange(2, 4)):
+            peak, width = rng.randrange(0, 320), rng.randrange(90, 170)
+            draw.polygon(
+                [(peak - width, 118), (peak, rng.randrange(30, 70)), (peak + width, 118)],
+                fill=rng.choice((light, faint)),
+            )
+        x = rng.randrange(20, 290)
+        draw.ellipse((x, 22, x + 34, 56), fill=light)
     elif intent == "fantasy":
-        left = 180 - offset
-        for index, height in enumerate((60, 90, 60)):
-            x = left + index * 40
-            draw.rectangle((x, 130 - height, x + 28, 130), fill=light)
-            draw.polygon([(x - 4, 130 - height), (x + 14, 100 - height), (x + 32, 130 - height)], fill=light)
-        for index in range(8):
-            x, y = (seed >> (index * 4)) % 160, (seed >> (index * 3 + 7)) % 80
-            draw.regular_polygon((x + 10, y + 10, 4), 4, fill=light)
+        left, towers = rng.randrange(10, 170), rng.randrange(2, 5)
+        for index in range(towers):
+            height = rng.randrange(40, 85)
+            x = left + index * 34
+            draw.rectangle((x, 118 - height, x + 26, 118), fill=light)
+            draw.polygon(
+                [(x - 4, 118 - height), (x + 13, 88 - height), (x + 30, 118 - height)], fill=light
+            )
+        for _ in range(8):
+            x, y = rng.randrange(320), rng.randrange(32, 105)
+            draw.regular_polygon((x, y, rng.randrange(3, 6)), 4, fill=light)
 
 
 def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
@@ -186,12 +215,14 @@ def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
 
 def draw_poster(title: str, intent: str = "", mood: str = "", seed_text: str = "") -> Image.Image:
     """A deterministic drawn poster: mood colours, intent shapes, the labels and the wrapped title."""
-    seed = _seed(seed_text or title)
+    rng = random.Random(_seed(seed_text or title))
     start, end = MOOD_COLOURS.get(mood, _FALLBACK_COLOURS)
+    if rng.random() < 0.5:
+        start, end = _shade(end, 1.25), _shade(start, 0.8)
     image = _gradient(SIZE, start, end).convert("RGBA")
     overlay = Image.new("RGBA", SIZE, (0, 0, 0, 0))
     draw = ImageDraw.Draw(overlay)
-    _shapes(draw, intent, seed)
+    _shapes(draw, intent, rng)
     draw.rectangle((0, 118, SIZE[0], SIZE[1]), fill=(0, 0, 0, 110))
     image = Image.alpha_composite(image, overlay)
     draw = ImageDraw.Draw(image)

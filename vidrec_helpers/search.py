@@ -260,9 +260,12 @@ class Result:
     mood: str | None = None
     scope: str = "video"
     duration: float | None = None
+    #: Where the video is in S3, to sign a fresh `url` (a storage detail: not in `to_dict`).
+    s3_key: str | None = field(default=None, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
+        data.pop("s3_key")
         data["score"] = round(self.score, 4)
         return data
 
@@ -484,6 +487,7 @@ def _result(
         mood=payload.get("mood"),
         scope=payload.get("scope", "video"),
         duration=float(duration) if duration is not None else None,
+        s3_key=payload.get("s3_key"),
     )
 
 

@@ -91,9 +91,13 @@ class Session:
         """`search.search` on this session's collection, with fresh URLs."""
         return self.refresh_urls(search(self.client, self.collection, self.encoder, **query))
 
-    def similar(self, positive_ids: list[str], negative_ids: list[str] | None = None, **options: Any) -> SearchResponse:
+    def similar(
+        self, positive_ids: list[str], negative_ids: list[str] | None = None, **options: Any
+    ) -> SearchResponse:
         """`search.similar` on this session's collection, with fresh URLs."""
-        response = similar(self.client, self.collection, positive_ids, negative_ids or [], **options)
+        response = similar(
+            self.client, self.collection, positive_ids, negative_ids or [], **options
+        )
         return self.refresh_urls(response)
 
 
