@@ -173,6 +173,19 @@ def _screenshot(page, name: str) -> Path:
     return path
 
 
+VIDEOS_READY = """() => [...document.querySelectorAll('.vidrec-card video')]
+    .every((video) => video.readyState >= 2 && !video.seeking)"""
+VIDEO_REPORT = """() => [...document.querySelectorAll('.vidrec-card video')].map((video) => ({
+    src: video.getAttribute('src'), time: video.currentTime, error: video.error && video.error.code,
+}))"""
+
+
+def _wait_for_videos(page) -> None:
+    """Wait until every card's video has its first frame (served by the app's local S3)."""
+    page.wait_for_function(VIDEOS_READY)
+    page.wait_for_timeout(300)  # the frame paints
+
+
 def _save_readme_screenshot(page) -> None:
     """The README's picture: this page, in 256 colours so it stays commit-sized."""
     from PIL import Image
@@ -190,7 +203,7 @@ def test_pick_intent_and_mood_then_steer_with_more_like_this(page):
     page.get_by_role("button", name="Musical", exact=True).click()
     kids_musical = _wait_for_new_results(page, [], 8, "musical:")
     assert all(kids_musical), "every card has a title"
-    page.wait_for_timeout(800)  # posters and video frames paint
+    _wait_for_videos(page)
     _save_readme_screenshot(page)
 
     page.get_by_role("button", name="Action", exact=True).click()
@@ -256,6 +269,19 @@ def test_layout_reflows_at_phone_width(page):
     controls = page.locator(".vidrec-controls").bounding_box()
     assert controls["x"] + controls["width"] <= 390, "the controls wrap instead of overflowing"
     _screenshot(page, "recommender-390.png")
+
+
+def test_clips_play_from_their_best_moment(page):
+    page.get_by_label("Length", exact=True).select_option(label="Up to 10 s")
+    page.get_by_label("Intent", exact=True).select_option(label="Cartoon")
+    titles = _wait_for_new_results(page, [], 8, "cartoon:")
+    _wait_for_videos(page)
+    videos = page.evaluate(VIDEO_REPORT)
+    assert len(videos) == len(titles), "every short sample clip has a playable URL"
+    for video in videos:
+        start = float(video["src"].rsplit("#t=", 1)[1].split(",")[0])
+        assert video["error"] is None
+        assert abs(video["time"] - start) < 0.5, f"{video['src']} starts at {video['time']}"
 
 
 def _card_boxes(page) -> list[dict]:

@@ -559,6 +559,7 @@ def voila_command(port: int = DEFAULT_PORT, open_browser: bool = True) -> list[s
         "--strip_sources=True",
         "--show_tracebacks=False",
         "--theme=light",
+        "--preheat_kernel=True",
     ]
     if not open_browser:
         command.append("--no-browser")

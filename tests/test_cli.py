@@ -1,0 +1,152 @@
+"""The `vidrec` command, run in-process (and once as a real subprocess)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from vidrec_helpers.cli import main
+from vidrec_helpers.config import reload_settings
+from vidrec_helpers.index import close_all
+from vidrec_helpers.labels import INTENTS
+
+
+@pytest.fixture
+def disk_store(tmp_path, monkeypatch):
+    """An on-disk embedded Qdrant, as `vidrec` uses by default (persists between commands)."""
+    monkeypatch.setenv("QDRANT_PATH", str(tmp_path / "qdrant"))
+    reload_settings()
+    yield tmp_path / "qdrant"
+    close_all()
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_search_before_ingest_says_run_ingest(disk_store, capsys):
+    code, out, err = run(capsys, "search", "--intent", "kids", "--mood", "musical")
+    assert code == 2
+    assert "vidrec ingest" in err
+
+
+def test_ingest_then_search_similar_evaluate(disk_store, capsys):
+    code, out, _ = run(capsys, "ingest", "--json")
+    assert code == 0
+    report = json.loads(out)
+    assert report["videos"] >= 188 and report["failed"] == {}
+
+    code, out, err = run(
+        capsys, "search", "--intent", "kids", "--mood", "musical", "-k", "5", "--json"
+    )
+    assert code == 0, err
+    results = json.loads(out)
+    assert len(results) == 5
+    for result in results:
+        for field in (
+            "video_id",
+            "title",
+            "intent",
+            "mood",
+            "score",
+            "start_time",
+            "end_time",
+            "url",
+        ):
+            assert field in result
+    assert sum(r["intent"] == "kids" or r["mood"] == "musical" for r in results) >= 3
+
+    first, second = results[0]["video_id"], results[1]["video_id"]
+    code, out, _ = run(capsys, "similar", first, "--not", second, "-k", "4", "--json")
+    assert code == 0
+    similar = json.loads(out)
+    assert len(similar) == 4
+    assert {first, second}.isdisjoint(r["video_id"] for r in similar)
+
+    code, out, _ = run(capsys, "evaluate", "--json")
+    assert code == 0
+    evaluation = json.loads(out)
+    assert evaluation["k"] == 5
+    assert evaluation["default"] in evaluation["strategies"]
+    assert {"baseline", "weighted"} <= set(evaluation["strategies"])
+    for scores in evaluation["strategies"].values():
+        assert 0 <= scores["precision_at_k"] <= 1 and 0 <= scores["ndcg_at_k"] <= 1
+
+
+def test_second_ingest_changes_nothing(disk_store, capsys):
+    run(capsys, "ingest", "--json")
+    code, out, _ = run(capsys, "ingest", "--json")
+    report = json.loads(out)
+    assert report["embedded"] == [] and report["uploaded"] == []
+    assert report["points_in_collection"] == report["points_upserted"]
+
+
+def test_bad_input_gets_a_clear_error(disk_store, capsys):
+    run(capsys, "ingest", "--json")
+    code, _, err = run(capsys, "similar", "no-such-video")
+    assert code == 2 and "unknown video id" in err
+    code, _, err = run(capsys, "search", "--intent", "kids", "-k", "0")
+    assert code == 2 and "top_k" in err
+    code, _, err = run(capsys, "search")
+    assert code == 2
+    with pytest.raises(SystemExit):
+        main(["search", "--intent", "horror"])
+    err = capsys.readouterr().err
+    assert all(intent in err for intent in INTENTS), err
+
+
+def test_doctor_offline_passes(capsys):
+    code, out, _ = run(capsys, "doctor")
+    assert code == 0
+    assert "[FAIL]" not in out
+    assert "sample data: 188 catalog entries" in out
+
+
+def test_doctor_live_without_key_fails_with_the_fix(monkeypatch, capsys):
+    monkeypatch.setenv("VIDREC_MODE", "live")
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")  # nothing listens there
+    reload_settings()
+    code, out, _ = run(capsys, "doctor")
+    assert code == 1
+    assert "[FAIL] credential TWELVELABS_API_KEY" in out
+    assert "add it to .env" in out
+    assert "[FAIL] service S3" in out
+
+
+def test_doctor_live_against_local_servers_passes(monkeypatch, capsys):
+    from vidrec_helpers.storage import LocalS3Server, ensure_bucket, local_client
+    from vidrec_helpers.testing.fake_twelvelabs import FakeTwelveLabs
+
+    with FakeTwelveLabs() as fake, LocalS3Server() as s3:
+        ensure_bucket(local_client(s3.endpoint_url), "doctor-bucket")
+        monkeypatch.setenv("VIDREC_MODE", "live")
+        monkeypatch.setenv("TWELVELABS_API_KEY", "test-key-not-secret")
+        monkeypatch.setenv("TWELVELABS_BASE_URL", fake.base_url)
+        monkeypatch.setenv("AWS_ENDPOINT_URL", s3.endpoint_url)
+        monkeypatch.setenv("AWS_ACCESS_KEY_ID", "vidrec-local")
+        monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "vidrec-local-secret")
+        monkeypatch.setenv("S3_BUCKET", "doctor-bucket")
+        reload_settings()
+        code, out, _ = run(capsys, "doctor")
+    assert "[OK]   service TwelveLabs" in out, out
+    assert "[OK]   service S3" in out, out
+    assert "test-key-not-secret" not in out
+    assert code == 0, out
+
+
+def test_console_script_runs_demo():
+    result = subprocess.run(
+        [sys.executable, "-m", "vidrec_helpers.cli", "demo", "-k", "3"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "recommend: intent=kids, mood=musical" in result.stdout
+    assert "more like" in result.stdout
