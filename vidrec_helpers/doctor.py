@@ -28,7 +28,7 @@ class Check:
 PACKAGES = [
     ("twelvelabs", "twelvelabs", "1.3", True, "Marengo embeddings (Embed API v2)"),
     ("qdrant-client", "qdrant_client", "1.16", True, "vector store"),
-    ("boto3", "boto3", "1.34", True, "S3 uploads"),
+    ("boto3", "boto3", "1.36", True, "S3 uploads"),
     ("pandas", "pandas", "2.0", True, "sample data"),
     ("pyarrow", "pyarrow", "14", True, "parquet"),
     ("ipywidgets", "ipywidgets", "8.1", True, "interactive controls"),
