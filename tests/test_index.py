@@ -1,0 +1,126 @@
+"""Qdrant helpers: collection guard, deterministic ids, batched idempotent upserts."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from qdrant_client import QdrantClient
+
+from vidrec_helpers.config import Settings, VidrecError
+from vidrec_helpers.index import (
+    collection_name,
+    connect,
+    count_points,
+    ensure_collection,
+    is_embedded,
+    point_id,
+    points_for,
+    upsert_points,
+)
+from vidrec_helpers.records import Segment, VideoEmbedding, VideoSource, unit
+
+
+def embedding(
+    content_hash: str, dimension: int = 8, clips: int = 3, model: str = "m"
+) -> VideoEmbedding:
+    rng = np.random.default_rng(abs(hash(content_hash)) % 2**32)
+    segments = [Segment("video", 0.0, 30.0, unit(rng.standard_normal(dimension)))]
+    segments += [
+        Segment("clip", i * 10.0, (i + 1) * 10.0, unit(rng.standard_normal(dimension)))
+        for i in range(clips)
+    ]
+    return VideoEmbedding(content_hash, content_hash, model, segments)
+
+
+def source(content_hash: str) -> VideoSource:
+    return VideoSource(
+        video_id=content_hash,
+        content_hash=content_hash,
+        title="t",
+        intent="kids",
+        mood="comedy",
+        duration=30.0,
+    )
+
+
+def test_collection_names_are_per_embedding_space():
+    assert collection_name("marengo3.0", 512) == "vidrec_marengo3_0_512"
+    assert collection_name("all-MiniLM-L6-v2", 384) == "vidrec_all_minilm_l6_v2_384"
+    assert collection_name("marengo3.5", 256) != collection_name("marengo3.5", 512)
+
+
+def test_point_ids_are_deterministic_and_distinct():
+    a = point_id("abc", "clip", 0.0, 6.0)
+    assert a == point_id("abc", "clip", 0.0, 6.0)
+    assert (
+        len(
+            {
+                a,
+                point_id("abc", "clip", 6.0, 12.0),
+                point_id("abc", "video", 0.0, 6.0),
+                point_id("abd", "clip", 0.0, 6.0),
+            }
+        )
+        == 4
+    )
+
+
+def test_guard_refuses_another_dimension_or_model():
+    client = QdrantClient(location=":memory:")
+    assert ensure_collection(client, "c", "m", 8) is True
+    assert ensure_collection(client, "c", "m", 8) is False
+    with pytest.raises(VidrecError, match="dimension 8.*refusing.*dimension 16"):
+        ensure_collection(client, "c", "m", 16)
+    with pytest.raises(VidrecError, match="refusing to add other-model"):
+        ensure_collection(client, "c", "other-model", 8)
+
+
+def test_upsert_is_batched_and_idempotent():
+    client = QdrantClient(location=":memory:")
+    ensure_collection(client, "c", "m", 8)
+    points = [p for n in range(30) for p in points_for(source(f"h{n}"), embedding(f"h{n}"))]
+    report = upsert_points(client, "c", points, batch_size=50)
+    assert report.points == 120 and report.batches == 3
+    upsert_points(client, "c", points, batch_size=50)
+    assert count_points(client, "c") == 120
+    assert count_points(client, "c", scope="video") == 30
+    assert count_points(client, "missing") == 0
+
+
+def test_payload_carries_the_result_card_fields():
+    point = points_for(source("h1"), embedding("h1"))[1]
+    assert point.payload["scope"] == "clip"
+    assert point.payload["start_sec"] == 0.0 and point.payload["end_sec"] == 10.0
+    assert {
+        "video_id",
+        "title",
+        "filename",
+        "url",
+        "s3_key",
+        "intent",
+        "mood",
+        "duration",
+        "model",
+    } <= set(point.payload)
+
+
+def test_connect_memory_disk_and_lock(tmp_path):
+    memory = connect(Settings(_env_file=None, qdrant_path=":memory:"))
+    assert is_embedded(memory)
+    settings = Settings(_env_file=None, qdrant_path=str(tmp_path / "store"))
+    first = connect(settings)
+    assert connect(settings) is first  # one client per on-disk store in a process
+    ensure_collection(first, "c", "m", 8)
+    # another process holding the store gets a clear message, not a stack trace
+    import subprocess
+    import sys
+
+    code = (
+        "from vidrec_helpers.config import Settings; from vidrec_helpers.index import connect;"
+        f"connect(Settings(_env_file=None, qdrant_path={str(tmp_path / 'store')!r}))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=False
+    )
+    assert result.returncode != 0
+    assert "open in another process" in result.stderr
