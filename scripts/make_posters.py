@@ -9,7 +9,7 @@ import sys
 import time
 
 from vidrec_helpers.config import VidrecError
-from vidrec_helpers.posters import BUDGET_BYTES, poster_dir, make_posters
+from vidrec_helpers.posters import BUDGET_BYTES, make_posters, poster_dir
 
 
 def main() -> int:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import io
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -70,8 +69,9 @@ def chromium() -> Path:
             f"Debian's Chromium is not installed at {CHROMIUM}: "
             "run `apt-get install -y chromium` (never `playwright install`)"
         )
-    if shutil.which("voila") is None and not _has_module("voila"):
-        _missing('Voilà is not installed: pip install -e ".[dev]"')
+    for module in ("voila", "playwright"):
+        if not _has_module(module):
+            _missing(f'{module} is not installed: pip install -e ".[dev]"')
     return CHROMIUM
 
 
@@ -138,8 +138,9 @@ def _stop(process: subprocess.Popen) -> None:
         process.wait(timeout=5)
 
 
-@pytest.fixture
-def page(chromium: Path, app_url: str):
+@pytest.fixture(scope="module")
+def opened(chromium: Path, app_url: str):
+    """One browser page on the app for the module (each page load starts a kernel)."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -152,6 +153,19 @@ def page(chromium: Path, app_url: str):
             yield page
         finally:
             browser.close()
+
+
+@pytest.fixture
+def page(opened):
+    """The app page, started over: laptop width, no intent, no mood, no filter, no results."""
+    opened.set_viewport_size({"width": 1280, "height": 1000})
+    if opened.locator(".vidrec-exact input").is_checked():
+        opened.locator(".vidrec-exact input").uncheck()
+    opened.get_by_label("Length", exact=True).select_option(label="Any length")
+    opened.get_by_role("button", name="Any", exact=True).click()
+    opened.get_by_label("Intent", exact=True).select_option(label="Any intent")
+    opened.wait_for_function(f"() => ({CARD_TITLES})().length === 0")
+    return opened
 
 
 def _titles(page) -> list[str]:
@@ -183,17 +197,21 @@ VIDEO_REPORT = """() => [...document.querySelectorAll('.vidrec-card video')].map
 def _wait_for_videos(page) -> None:
     """Wait until every card's video has its first frame (served by the app's local S3)."""
     page.wait_for_function(VIDEOS_READY)
-    page.wait_for_timeout(300)  # the frame paints
+    page.wait_for_timeout(1500)  # the frame paints and the player's loading spinner fades
 
 
 def _save_readme_screenshot(page) -> None:
-    """The README's picture: this page, in 256 colours so it stays commit-sized."""
+    """The page in 256 colours (commit-sized): a test artifact, and the README's picture
+    when VIDREC_UPDATE_SCREENSHOT=1 (so a plain test run leaves the work tree clean)."""
     from PIL import Image
 
     image = Image.open(io.BytesIO(page.screenshot())).convert("RGB")
-    README_SCREENSHOT.parent.mkdir(exist_ok=True)
-    image.quantize(colors=256).save(README_SCREENSHOT, optimize=True)
-    size = README_SCREENSHOT.stat().st_size
+    target = ARTIFACTS / "readme-screenshot.png"
+    if os.environ.get("VIDREC_UPDATE_SCREENSHOT") == "1":
+        target = README_SCREENSHOT
+    target.parent.mkdir(parents=True, exist_ok=True)
+    image.quantize(colors=256).save(target, optimize=True)
+    size = target.stat().st_size
     assert size < README_SCREENSHOT_LIMIT, f"docs/screenshot.png is {size} bytes"
 
 
@@ -269,6 +287,10 @@ def test_layout_reflows_at_phone_width(page):
     controls = page.locator(".vidrec-controls").bounding_box()
     assert controls["x"] + controls["width"] <= 390, "the controls wrap instead of overflowing"
     _screenshot(page, "recommender-390.png")
+    whole = page.evaluate("() => document.querySelector('.vidrec-app').scrollHeight")
+    page.set_viewport_size({"width": 390, "height": min(int(whole) + 60, 6000)})
+    page.wait_for_timeout(300)
+    _screenshot(page, "recommender-390-full.png")
 
 
 def test_clips_play_from_their_best_moment(page):

@@ -42,7 +42,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def cmd_app(args: argparse.Namespace) -> int:
-    """Serve the recommender widgets as a web page with Voilà on 127.0.0.1."""
+    """Serve the recommender widgets as a web page with Voilà on 127.0.0.1; Ctrl+C stops it."""
     import importlib.util
     import subprocess
 
@@ -50,18 +50,28 @@ def cmd_app(args: argparse.Namespace) -> int:
 
     if importlib.util.find_spec("voila") is None:
         raise VidrecError(
-            'Voilà is not installed: run `pip install -e ".[dev,local]"` (or `make install`)'
+            'Voilà is not installed: run `pip install -e ".[dev]"` (or `make install`)'
         )
     if not app_notebook().is_file():
         raise VidrecError(f"{app_notebook()} is missing: restore it with `git checkout -- app/`")
     settings = get_settings()
+    environment = app_environment(settings)
     print(settings.summary(), file=sys.stderr)
-    print(
-        f"serving the recommender at http://127.0.0.1:{args.port}/ (Ctrl+C stops it)",
-        file=sys.stderr,
-    )
-    command = voila_command(args.port, open_browser=not args.no_browser)
-    return subprocess.run(command, env=app_environment(settings), check=False).returncode
+    if environment.get("QDRANT_PATH") == ":memory:":
+        print("the app keeps its own in-memory Qdrant, filled from the samples", file=sys.stderr)
+    url = f"http://127.0.0.1:{args.port}/"
+    print(f"serving the recommender at {url} (Ctrl+C stops it)", file=sys.stderr)
+    process = subprocess.Popen(voila_command(args.port, not args.no_browser), env=environment)
+    try:
+        return process.wait()
+    except KeyboardInterrupt:
+        process.terminate()  # Voilà shuts its kernels down on SIGTERM
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        print("stopped", file=sys.stderr)
+        return 0
 
 
 def _session(settings):

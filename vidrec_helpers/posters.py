@@ -18,7 +18,6 @@ import textwrap
 from functools import lru_cache
 from pathlib import Path
 
-import av
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
@@ -105,6 +104,8 @@ def cover(image: Image.Image, size: tuple[int, int] = SIZE) -> Image.Image:
 
 def video_frame(path: Path, at_sec: float) -> Image.Image:
     """The first frame of the video at or after `at_sec` seconds (the last frame if it ends first)."""
+    import av.error  # PyAV: imported here, so showing a poster never loads FFmpeg
+
     try:
         with av.open(str(path)) as container:
             stream = container.streams.video[0]
@@ -113,7 +114,7 @@ def video_frame(path: Path, at_sec: float) -> Image.Image:
             for frame in container.decode(stream):
                 if frame.time is not None and frame.time >= at_sec:
                     break
-    except (av.FFmpegError, OSError, IndexError) as error:
+    except (av.error.FFmpegError, OSError, IndexError) as error:
         raise PosterError(
             f"cannot read a frame of {path.name} ({type(error).__name__}): check the file "
             "plays, or re-render the samples with `python scripts/make_sample_videos.py`"

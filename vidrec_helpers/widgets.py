@@ -22,10 +22,11 @@ import ipywidgets as widgets
 from .config import Settings, VidrecError, get_settings, project_root
 from .labels import INTENTS, MOODS
 from .posters import poster_data_uri
-from .search import MAX_EXAMPLE_IDS, Result, SearchResponse
+from .search import MAX_EXAMPLE_IDS, MAX_TOP_K, Result, SearchResponse
 
 DEFAULT_TOP_K = 8
-MAX_TOP_K = 24
+#: Most results the slider offers (a page of cards, not the search limit).
+MAX_RESULTS = 24
 #: Choices of the "Length" filter: (label, longest duration in seconds; 0 for any length).
 DURATION_CHOICES: list[tuple[str, int]] = [
     ("Any length", 0),
@@ -86,6 +87,7 @@ class RecommenderState:
         return bool(self.intent or self.mood or self.keywords.strip())
 
     def result_ids(self) -> list[str]:
+        """The video ids on the cards, in order."""
         return [result.video_id for result in self.results]
 
 
@@ -111,7 +113,7 @@ def apply_keywords(state: RecommenderState, keywords: str) -> RecommenderState:
 
 def apply_top_k(state: RecommenderState, top_k: int) -> RecommenderState:
     """Show `top_k` results (the feedback is kept)."""
-    return replace(state, top_k=max(1, min(MAX_TOP_K, int(top_k))))
+    return replace(state, top_k=max(1, min(MAX_RESULTS, int(top_k))))
 
 
 def apply_max_duration(state: RecommenderState, seconds: float | None) -> RecommenderState:
@@ -124,24 +126,28 @@ def apply_exact_labels(state: RecommenderState, exact: bool) -> RecommenderState
     return replace(state, exact_labels=bool(exact))
 
 
-def _latest(ids: tuple[str, ...], limit: int = MAX_EXAMPLE_IDS) -> tuple[str, ...]:
-    return ids[-limit:]
+def _within_limit(liked: tuple[str, ...], disliked: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
+    """Keep at most MAX_EXAMPLE_IDS examples (what `similar` accepts): drop the oldest first."""
+    while len(liked) + len(disliked) > MAX_EXAMPLE_IDS:
+        if len(liked) >= len(disliked):
+            liked = liked[1:]
+        else:
+            disliked = disliked[1:]
+    return {"liked": liked, "disliked": disliked}
 
 
 def apply_more_like_this(state: RecommenderState, video_id: str) -> RecommenderState:
     """Like a video: the next results are more like the liked ones."""
     liked = tuple(item for item in state.liked if item != video_id) + (video_id,)
     disliked = tuple(item for item in state.disliked if item != video_id)
-    keep = MAX_EXAMPLE_IDS - len(disliked)
-    return replace(state, liked=_latest(liked, max(1, keep)), disliked=disliked)
+    return replace(state, **_within_limit(liked, disliked))
 
 
 def apply_not_this(state: RecommenderState, video_id: str) -> RecommenderState:
     """Dislike a video: it disappears and the next results move away from it."""
     disliked = tuple(item for item in state.disliked if item != video_id) + (video_id,)
     liked = tuple(item for item in state.liked if item != video_id)
-    keep = MAX_EXAMPLE_IDS - len(liked)
-    return replace(state, liked=liked, disliked=_latest(disliked, max(1, keep)))
+    return replace(state, **_within_limit(liked, disliked))
 
 
 def apply_reset(state: RecommenderState) -> RecommenderState:
@@ -154,8 +160,10 @@ def filters_for(state: RecommenderState) -> dict[str, Any]:
     filters: dict[str, Any] = {}
     if state.max_duration is not None:
         filters["max_duration"] = state.max_duration
-    if state.exact_labels:
-        filters.update({key: value for key, value in (("intent", state.intent), ("mood", state.mood)) if value})
+    if state.exact_labels and state.intent:
+        filters["intent"] = state.intent
+    if state.exact_labels and state.mood:
+        filters["mood"] = state.mood
     return filters
 
 
@@ -178,7 +186,7 @@ def plan_query(state: RecommenderState) -> tuple[str, dict[str, Any]] | None:
         "intent": state.intent,
         "mood": state.mood,
         "keywords": state.keywords or None,
-        "top_k": min(state.top_k + len(state.disliked), 100),
+        "top_k": min(state.top_k + len(state.disliked), MAX_TOP_K),
         "filters": filters_for(state),
     }
 
@@ -190,7 +198,9 @@ def run_query(session: SessionLike, state: RecommenderState) -> RecommenderState
         return replace(state, results=(), took_ms=None, strategy=None, message=START_HINT)
     kind, arguments = plan
     try:
-        response = session.similar(**arguments) if kind == "similar" else session.search(**arguments)
+        response = (
+            session.similar(**arguments) if kind == "similar" else session.search(**arguments)
+        )
     except VidrecError as error:
         return replace(state, results=(), took_ms=None, strategy=None, message=str(error))
     rejected = set(state.disliked)
@@ -233,7 +243,9 @@ def media_html(result: Result, poster_uri: str) -> str:
     title = html.escape(result.title or result.video_id)
     poster = html.escape(poster_uri, quote=True)
     if result.url:
-        source = html.escape(result.url + media_fragment(result.start_time, result.end_time), quote=True)
+        source = html.escape(
+            result.url + media_fragment(result.start_time, result.end_time), quote=True
+        )
         return (
             f'<video class="vidrec-media" controls preload="metadata" src="{source}" '
             f'poster="{poster}" aria-label="{title}" width="320" height="180"></video>'
@@ -275,8 +287,8 @@ def feedback_html(state: RecommenderState) -> str:
             "<b>Not this</b> on a card to steer the results.</span>"
         )
     return (
-        f'<span><b>More like:</b> {names(state.liked)}</span> '
-        f'<span><b>Not:</b> {names(state.disliked)}</span>'
+        f"<span><b>More like:</b> {names(state.liked)}</span> "
+        f"<span><b>Not:</b> {names(state.disliked)}</span>"
     )
 
 
@@ -291,7 +303,9 @@ def status_html(status: Mapping[str, Any], state: RecommenderState) -> str:
         how = "similar videos" if state.strategy == "similar" else f"strategy {state.strategy}"
         parts.append(f"{len(state.results)} results in {state.took_ms:.0f} ms ({html.escape(how)})")
     line = " · ".join(parts)
-    message = f'<div class="vidrec-message">{html.escape(state.message)}</div>' if state.message else ""
+    message = (
+        f'<div class="vidrec-message">{html.escape(state.message)}</div>' if state.message else ""
+    )
     return f'<div class="vidrec-status-line" role="status" aria-live="polite">{line}{message}</div>'
 
 
@@ -404,7 +418,7 @@ class RecommenderUI:
         self.top_k = widgets.IntSlider(
             value=DEFAULT_TOP_K,
             min=1,
-            max=MAX_TOP_K,
+            max=MAX_RESULTS,
             description="Results",
             tooltip="How many videos to show",
             continuous_update=False,
@@ -465,9 +479,11 @@ class RecommenderUI:
         self.render()
 
     def more_like_this(self, video_id: str) -> None:
+        """What a card's "More like this" button does."""
         self.apply(apply_more_like_this, video_id)
 
     def not_this(self, video_id: str) -> None:
+        """What a card's "Not this" button does."""
         self.apply(apply_not_this, video_id)
 
     def _status(self) -> dict[str, Any]:
@@ -513,9 +529,12 @@ class RecommenderUI:
 
 
 def _close_tree(widget: widgets.Widget) -> None:
-    """Close a widget and its children (their front-end models are freed)."""
+    """Close a widget, its children, layouts and styles (their front-end models are freed)."""
     for child in getattr(widget, "children", ()):
         _close_tree(child)
+    for part in (getattr(widget, "layout", None), getattr(widget, "style", None)):
+        if isinstance(part, widgets.Widget):
+            part.close()
     widget.close()
 
 
