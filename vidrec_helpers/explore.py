@@ -9,17 +9,20 @@ from __future__ import annotations
 
 import getpass
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+from pydantic import SecretStr
 from qdrant_client import QdrantClient, models
 
 from .config import Settings, VidrecError, get_settings, project_root, reload_settings
+from .pipeline import ingest
 from .records import VideoSource
 from .search import SearchResponse
+from .session import Session, open_session
 from .storage import (
     UploadFailure,
     UploadResult,
@@ -34,11 +37,11 @@ if TYPE_CHECKING:
 
 # ----- credentials ---------------------------------------------------------------------------
 
-#: The keys live mode needs, in the order they are asked for.
-LIVE_KEYS = ("TWELVELABS_API_KEY",)
+#: The keys live mode needs (environment variable -> settings field), in the order asked.
+LIVE_KEYS = {"TWELVELABS_API_KEY": "twelvelabs_api_key"}
 
 
-def live_requested(environment: dict[str, str] | None = None) -> bool:
+def live_requested(environment: Mapping[str, str] | None = None) -> bool:
     """True when the learner asked for live mode explicitly (`VIDREC_MODE=live`)."""
     environment = os.environ if environment is None else environment
     return environment.get("VIDREC_MODE", "").strip().lower() == "live"
@@ -51,14 +54,15 @@ def ask_for_missing_keys(
     """Settings with every live key present: from .env or the environment, else a hidden prompt.
 
     Only prompts when live mode was asked for (`VIDREC_MODE=live`) and a key is missing;
-    offline never prompts. A typed key goes to this process's environment, never to a file
-    or a cell, and is masked in every message.
+    offline never prompts. A typed key goes to this process's environment (so the package's
+    own settings see it too), never to a file or a cell, and is masked in every message.
     """
     settings = settings or get_settings()
     if settings.mode != "live" or not live_requested():
         return settings
-    missing = [name for name in LIVE_KEYS if not os.environ.get(name) and not _in(settings, name)]
-    for name in missing:
+    missing = {name: field for name, field in LIVE_KEYS.items() if not getattr(settings, field)}
+    updates = {}
+    for name, field in missing.items():
         try:
             value = prompt(f"{name} (input hidden, press Enter to cancel): ").strip()
         except Exception as error:  # no stdin (nbconvert, nbval): say what to do instead
@@ -71,12 +75,10 @@ def ask_for_missing_keys(
                 f"no {name} given: add it to .env, or run offline with VIDREC_MODE=offline"
             )
         os.environ[name] = value
-    return reload_settings() if missing else settings
-
-
-def _in(settings: Settings, name: str) -> bool:
-    field = {"TWELVELABS_API_KEY": settings.twelvelabs_api_key}.get(name)
-    return bool(field and field.get_secret_value())
+        updates[field] = SecretStr(value)
+    if updates:
+        reload_settings()  # registers the new key for masking
+    return settings.model_copy(update=updates)
 
 
 def shown_path(path: str | os.PathLike[str]) -> str:
@@ -114,6 +116,23 @@ def upload_sources(
     return outcomes
 
 
+# ----- a session with something in it ------------------------------------------------------
+
+
+def ready_session(settings: Settings | None = None) -> Session:
+    """A search session whose collection holds videos, in either mode.
+
+    Offline, `open_session` fills an empty collection from the shipped sample vectors. Live,
+    an empty collection is filled by `ingest` with the sample clips: uploaded once, embedded
+    by Marengo once (then read from the embedding cache), upserted.
+    """
+    settings = settings or get_settings()
+    session = open_session(settings)
+    if session.point_count() == 0:
+        ingest(settings=settings, client=session.client, embedder=session.embedder, progress=False)
+    return session
+
+
 # ----- results as tables ---------------------------------------------------------------------
 
 
@@ -133,12 +152,13 @@ def results_table(response: SearchResponse) -> pd.DataFrame:
             "mood": result.mood,
             "score": round(result.score, 3),
             "confidence": result.confidence,
-            "matched": result.scope,
-            "moment": f"{clock(result.start_time)}-{clock(result.end_time)}",
+            "duration": clock(result.duration) if result.duration is not None else "",
+            "best moment": f"{clock(result.start_time)}-{clock(result.end_time)}",
         }
         for result in response.results
     ]
-    columns = ["video_id", "title", "intent", "mood", "score", "confidence", "matched", "moment"]
+    columns = ["video_id", "title", "intent", "mood", "score", "confidence", "duration"]
+    columns.append("best moment")
     table = pd.DataFrame(rows, columns=columns)
     table.index = pd.RangeIndex(1, len(table) + 1, name="rank")
     return table
