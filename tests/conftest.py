@@ -33,3 +33,21 @@ def _isolated_settings(tmp_path, monkeypatch):
     get_settings.cache_clear()
 
 
+@pytest.fixture(scope="module")
+def sample():
+    """An in-memory Qdrant collection filled from the shipped sample vectors (once per module)."""
+    from collection_fixtures import fill_sample_collection
+
+    client, name = fill_sample_collection()
+    yield client, name
+    client.close()
+
+
+@pytest.fixture(scope="module")
+def encoder():
+    """A query encoder for the sample model that knows only the preset queries."""
+    from collection_fixtures import PresetOnlyEmbedder
+
+    from vidrec_helpers.search import QueryEncoder
+
+    return QueryEncoder(PresetOnlyEmbedder())

@@ -9,7 +9,7 @@ import urllib.request
 
 import numpy as np
 import pytest
-from collection_fixtures import FixedEmbedder, PresetOnlyEmbedder, fill_sample_collection
+from collection_fixtures import FixedEmbedder, PresetOnlyEmbedder
 from qdrant_client import QdrantClient
 
 from vidrec_helpers.api import create_app, start_background_server
@@ -30,13 +30,6 @@ class BrokenEmbedder:
 
     def embed_text(self, text: str) -> np.ndarray:
         raise RuntimeError(f"connection pool exhausted: {LEAKED}")
-
-
-@pytest.fixture(scope="module")
-def sample():
-    client, name = fill_sample_collection()
-    yield client, name
-    client.close()
 
 
 @pytest.fixture(scope="module")

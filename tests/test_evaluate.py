@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from collection_fixtures import PresetOnlyEmbedder, fill_sample_collection
 from qdrant_client import QdrantClient, models
 from sklearn.metrics import ndcg_score
 
@@ -22,19 +21,7 @@ from vidrec_helpers.evaluate import (
 )
 from vidrec_helpers.index import ensure_collection
 from vidrec_helpers.samples import SAMPLE_DIMENSION, SAMPLE_MODEL
-from vidrec_helpers.search import CONFIDENCE_THRESHOLDS, DEFAULT, STRATEGIES, QueryEncoder
-
-
-@pytest.fixture(scope="module")
-def sample():
-    client, name = fill_sample_collection()
-    yield client, name
-    client.close()
-
-
-@pytest.fixture(scope="module")
-def encoder():
-    return QueryEncoder(PresetOnlyEmbedder())
+from vidrec_helpers.search import CONFIDENCE_THRESHOLDS, DEFAULT, STRATEGIES
 
 
 @pytest.fixture(scope="module")

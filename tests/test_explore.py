@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from collection_fixtures import PresetOnlyEmbedder, fill_sample_collection
+from collection_fixtures import PresetOnlyEmbedder
 
 from vidrec_helpers.config import Settings, VidrecError, project_root
 from vidrec_helpers.explore import (
@@ -22,13 +22,6 @@ from vidrec_helpers.explore import (
     vectors_of,
 )
 from vidrec_helpers.search import QueryEncoder, search
-
-
-@pytest.fixture(scope="module")
-def sample():
-    client, name = fill_sample_collection()
-    yield client, name
-    client.close()
 
 
 @pytest.fixture(scope="module")

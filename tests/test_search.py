@@ -6,8 +6,6 @@ import numpy as np
 import pytest
 from collection_fixtures import (
     FixedEmbedder,
-    PresetOnlyEmbedder,
-    fill_sample_collection,
 )
 from qdrant_client import QdrantClient, models
 
@@ -44,18 +42,6 @@ class RecordingEmbedder:
     def embed_text(self, text: str) -> np.ndarray:
         self.texts.append(text)
         return query_vector("intent:kids")
-
-
-@pytest.fixture(scope="module")
-def sample():
-    client, name = fill_sample_collection()
-    yield client, name
-    client.close()
-
-
-@pytest.fixture(scope="module")
-def encoder():
-    return QueryEncoder(PresetOnlyEmbedder())
 
 
 def run(sample, encoder, **kwargs):
