@@ -51,3 +51,18 @@ def encoder():
     from vidrec_helpers.search import QueryEncoder
 
     return QueryEncoder(PresetOnlyEmbedder())
+
+
+def use_live_servers(monkeypatch, fake, s3, bucket: str) -> None:
+    """Live mode in the environment, the real SDKs pointed at a fake TwelveLabs and a local S3."""
+    for name, value in {
+        "VIDREC_MODE": "live",
+        "TWELVELABS_API_KEY": "test-key-not-secret",
+        "TWELVELABS_BASE_URL": fake.base_url,
+        "AWS_ENDPOINT_URL": s3.endpoint_url,
+        "AWS_ACCESS_KEY_ID": "vidrec-test",
+        "AWS_SECRET_ACCESS_KEY": "vidrec-test-secret",
+        "S3_BUCKET": bucket,
+    }.items():
+        monkeypatch.setenv(name, value)
+    reload_settings()

@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 import pytest
+from conftest import use_live_servers
 
 from vidrec_helpers.cli import main
 from vidrec_helpers.config import reload_settings
@@ -124,14 +125,7 @@ def test_doctor_live_against_local_servers_passes(monkeypatch, capsys):
 
     with FakeTwelveLabs() as fake, LocalS3Server() as s3:
         ensure_bucket(local_client(s3.endpoint_url), "doctor-bucket")
-        monkeypatch.setenv("VIDREC_MODE", "live")
-        monkeypatch.setenv("TWELVELABS_API_KEY", "test-key-not-secret")
-        monkeypatch.setenv("TWELVELABS_BASE_URL", fake.base_url)
-        monkeypatch.setenv("AWS_ENDPOINT_URL", s3.endpoint_url)
-        monkeypatch.setenv("AWS_ACCESS_KEY_ID", "vidrec-local")
-        monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "vidrec-local-secret")
-        monkeypatch.setenv("S3_BUCKET", "doctor-bucket")
-        reload_settings()
+        use_live_servers(monkeypatch, fake, s3, "doctor-bucket")
         code, out, _ = run(capsys, "doctor")
     assert "[OK]   service TwelveLabs" in out, out
     assert "[OK]   service S3" in out, out

@@ -9,6 +9,7 @@ import threading
 import time
 
 import pytest
+from conftest import use_live_servers
 from qdrant_client import QdrantClient
 
 from vidrec_helpers.config import Settings, VidrecError
@@ -105,13 +106,7 @@ def live(monkeypatch, tmp_path):
         FakeTwelveLabs(processing_seconds=0.05, default_duration=5.0) as fake,
         LocalS3Server() as s3,
     ):
-        monkeypatch.setenv("VIDREC_MODE", "live")
-        monkeypatch.setenv("TWELVELABS_API_KEY", "test-key-not-secret")
-        monkeypatch.setenv("TWELVELABS_BASE_URL", fake.base_url)
-        monkeypatch.setenv("AWS_ENDPOINT_URL", s3.endpoint_url)
-        monkeypatch.setenv("AWS_ACCESS_KEY_ID", "vidrec-test")
-        monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "vidrec-test-secret")
-        monkeypatch.setenv("S3_BUCKET", "vidrec-live-test")
+        use_live_servers(monkeypatch, fake, s3, "vidrec-live-test")
         monkeypatch.setenv("VIDREC_CACHE_DIR", str(tmp_path / "cache"))
         settings = Settings(_env_file=None)
 

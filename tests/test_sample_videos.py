@@ -82,7 +82,9 @@ def test_video_file_meets_requirements(path: Path):
     )
     assert info["has_audio"], f"{path.name}: no audio stream"
     if info["audio_seconds"] is not None:
-        assert info["audio_seconds"] >= MIN_SECONDS, f"{path.name}: audio only {info['audio_seconds']:.2f}s"
+        assert info["audio_seconds"] >= MIN_SECONDS, (
+            f"{path.name}: audio only {info['audio_seconds']:.2f}s"
+        )
     assert info["vcodec"] == "h264"
     assert info["acodec"] == "aac"
 
@@ -106,8 +108,9 @@ def _banned(text: str) -> list[str]:
     return sorted(words & BANNED_WORDS)
 
 
-@pytest.mark.parametrize("entry", _catalog() if CATALOG.exists() else [],
-                         ids=lambda e: e.get("id", "?"))
+@pytest.mark.parametrize(
+    "entry", _catalog() if CATALOG.exists() else [], ids=lambda e: e.get("id", "?")
+)
 def test_catalog_entry_schema(entry: dict):
     assert re.fullmatch(r"clip-[a-z0-9-]+", entry["id"])
     assert entry["intent"] in INTENTS
