@@ -1,0 +1,75 @@
+"""The same notebooks, run LIVE: the real twelvelabs SDK and boto3 against local servers.
+
+A learner with keys runs exactly these cells against TwelveLabs and AWS; here the SDKs are
+pointed at a fake Embed v2 server and the local S3 server, so the live path of every notebook
+is executed end to end (only the network peers differ).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+from vidrec_helpers.storage import LocalS3Server
+from vidrec_helpers.testing.fake_twelvelabs import FakeTwelveLabs
+
+NOTEBOOKS = sorted((Path(__file__).resolve().parent.parent / "notebooks").glob("0*.ipynb"))
+
+
+@pytest.fixture(scope="module")
+def live_env(tmp_path_factory):
+    cache = tmp_path_factory.mktemp("live-cache")
+    with (
+        FakeTwelveLabs(processing_seconds=0.1, default_duration=7.0) as fake,
+        LocalS3Server() as s3,
+    ):
+        yield (
+            fake,
+            {
+                "VIDREC_MODE": "live",
+                "TWELVELABS_API_KEY": "test-key-not-secret",
+                "TWELVELABS_BASE_URL": fake.base_url,
+                "AWS_ENDPOINT_URL": s3.endpoint_url,
+                "AWS_ACCESS_KEY_ID": "vidrec-test",
+                "AWS_SECRET_ACCESS_KEY": "vidrec-test-secret",
+                "S3_BUCKET": "vidrec-live-notebooks",
+                "VIDREC_CACHE_DIR": str(cache),
+            },
+        )
+
+
+def _outputs_text(notebook) -> str:
+    parts = []
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []):
+            parts.append(str(output.get("text", "")))
+            parts.append(str(output.get("data", {}).get("text/plain", "")))
+    return "\n".join(parts)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_notebook_runs_live(path, live_env, monkeypatch):
+    fake, environment = live_env
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    notebook = nbformat.read(path, as_version=4)
+    client = NotebookClient(
+        notebook,
+        timeout=300,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(path.parent)}},
+    )
+    client.execute()  # raises CellExecutionError with the failing cell on any error
+    text = _outputs_text(notebook)
+    assert "vidrec mode=live" in text, "every notebook prints the mode it runs in"
+    assert "marengo3.0" in text
+    assert "test-key-not-secret" not in text, "the key must never reach an output"
+
+
+def test_live_notebooks_paid_once_per_sample_clip(live_env):
+    """Across all notebooks, each sample clip was embedded once: the cache did the rest."""
+    fake, _ = live_env
+    assert fake.requests["create"] == 8, "run together with the notebook tests above"
