@@ -12,6 +12,7 @@ import importlib.util
 import json
 import logging
 import os
+import random
 import re
 import tempfile
 import threading
@@ -27,7 +28,6 @@ import httpx
 import numpy as np
 import pydantic
 from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_random_exponential
-from tqdm.auto import tqdm
 
 from .config import MARENGO_DIMENSION, Settings, VidrecError, get_settings, resolve_path
 from .records import Segment, VideoEmbedding, VideoSource, file_sha256, unit
@@ -55,10 +55,22 @@ MARENGO_TEXT_TOKENS = {"marengo3.0": 500, "marengo3.5": 2000}
 DEFAULT_EMBEDDING_OPTIONS = ("visual", "audio")
 DEFAULT_EMBEDDING_SCOPES = ("clip", "asset")
 
-#: Why 4 tasks at once: TwelveLabs rate-limits embedding requests per API key (the limits
-#: depend on the plan), and a task spends its time waiting on the server, so a few in flight
-#: hide most of the latency without provoking 429s. Raise it on a paid plan.
-DEFAULT_CONCURRENCY = 4
+#: Why 32 tasks at once: a task's work happens on TwelveLabs' servers, the client only waits
+#: and polls, so the wall time of a batch is close to its slowest task only when (nearly) every
+#: task is in flight together (bench/ingestion.py: 32 videos of 2±0.5 s took 24 s with 4 in
+#: flight, 5.2 s with 32, under the 5.8 s limit of slowest task + fixed overhead). The load on
+#: TwelveLabs is bounded by the shared request rate (`DEFAULT_REQUESTS_PER_SECOND`), not by
+#: the number of waiting threads, and a 429 is retried after its Retry-After. 32 also matches
+#: the S3 client's connection pool (storage.py); uploads are capped apart (pipeline.py).
+DEFAULT_CONCURRENCY = 32
+
+#: Most TwelveLabs requests a second from one embedder, all threads together (a token bucket).
+#: TwelveLabs counts requests per minute per plan and API key (docs: "Rate limits"); 20/s
+#: (1,200 a minute) with bursts of 32 lets 32 tasks be created at once and then be polled every
+#: ~1.6 s each, and keeps a long batch far below that: with age-proportional polling, N tasks of
+#: a minute cost ~N/4 requests a second. Lower it for a small plan, raise it for a large one.
+DEFAULT_REQUESTS_PER_SECOND = 20.0
+DEFAULT_REQUEST_BURST = 32
 
 
 class EmbeddingError(VidrecError):
@@ -90,12 +102,84 @@ class Embedder(Protocol):
 
 @dataclass(frozen=True)
 class PollPolicy:
-    """How to wait for a task: first wait, growth factor, longest wait, and give-up time (s)."""
+    """When to check a running task again: a share of its age, between `initial` and `maximum` (s).
+
+    The wait before the next check is `age_fraction` x the task's age, kept between `initial`
+    (also the first wait) and `maximum`, then spread by +/- `jitter` so tasks created together
+    do not poll in lock step. A finished task is therefore noticed at most ~a quarter of its age
+    late (a 2 s task within ~0.5 s, a 10-minute task within the 10 s cap; the old geometric
+    schedule, checks at 1, 2.5, 4.75, 8.1 s..., could be up to 80 % late), and a task of T seconds
+    costs about log(T)/log(1.25) + T/maximum checks instead of T/interval. The old fixed
+    geometric schedule (initial, initial x factor, ...) is used when `factor` is given.
+    `timeout` is the give-up time, counted from the task's creation.
+    """
 
     initial: float = 1.0
-    factor: float = 1.5
+    factor: float | None = None
     maximum: float = 10.0
     timeout: float = 15 * 60.0
+    age_fraction: float = 0.25
+    jitter: float = 0.1
+
+    def wait(self, age: float, checks: int = 0, rng: random.Random | None = None) -> float:
+        """Seconds to wait before the next check of a task `age` s old, checked `checks` times."""
+        if self.factor is not None:
+            base = self.initial * self.factor**checks
+        else:
+            base = self.age_fraction * age
+        base = min(max(base, self.initial), self.maximum)
+        spread = (rng or random).uniform(-self.jitter, self.jitter) if self.jitter else 0.0
+        return max(0.0, base * (1.0 + spread))
+
+
+class RequestRateLimiter:
+    """A token bucket shared by threads: on average at most `rate` requests a second, bursts of `burst`.
+
+    Hand-written (20 lines) rather than pyrate-limiter: pyrate-limiter 4 keeps a sliding window
+    log, so after a burst every caller waits for the whole window to slide (measured: 20
+    requests at t=0, the next 20 at t=1.05 s), which delays polls by up to a second, and it
+    starts a background thread per limiter. A token bucket refills continuously: after a burst
+    one request goes every 1/rate s, in the order they asked. Waiting happens outside the lock.
+    """
+
+    def __init__(
+        self,
+        rate: float | None = DEFAULT_REQUESTS_PER_SECOND,
+        burst: int = DEFAULT_REQUEST_BURST,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        if rate is not None and rate <= 0:
+            raise VidrecError(f"a request rate must be above 0 per second, got {rate}")
+        self.rate, self.burst = rate, max(1, int(burst))
+        self._clock, self._sleep = clock, sleep
+        self._tokens = float(self.burst)
+        self._updated = clock()
+        self._lock = threading.Lock()
+        self.requests = 0
+        self.waited = 0.0
+
+    def reserve(self) -> float:
+        """Take one token; return how long the caller must wait before sending (s)."""
+        with self._lock:
+            self.requests += 1
+            if self.rate is None:
+                return 0.0
+            now = self._clock()
+            elapsed = max(0.0, now - self._updated)
+            self._tokens = min(float(self.burst), self._tokens + elapsed * self.rate) - 1.0
+            self._updated = now
+            wait = -self._tokens / self.rate if self._tokens < 0 else 0.0
+            self.waited += wait
+            return wait
+
+    def acquire(self) -> float:
+        """Wait for a token (blocking this thread only); return the seconds waited."""
+        wait = self.reserve()
+        if wait > 0:
+            self._sleep(wait)
+        return wait
 
 
 @dataclass(frozen=True)
@@ -214,7 +298,11 @@ class TwelveLabsEmbedder:
         check_videos: bool = True,
         sleep: Callable[[float], None] = time.sleep,
         client: TwelveLabs | None = None,
+        requests_per_second: float | None = DEFAULT_REQUESTS_PER_SECOND,
+        limiter: RequestRateLimiter | None = None,
     ) -> None:
+        """`requests_per_second` caps all of this embedder's requests together (None: no cap);
+        pass one `limiter` to several embedders that share an API key."""
         self.settings = settings or get_settings()
         self.settings.require_live()
         self.model: str = self.settings.marengo_model
@@ -228,6 +316,8 @@ class TwelveLabsEmbedder:
         self._explicit_dimension = dimension
         self._key = self.settings.twelvelabs_api_key.get_secret_value()
         self.client = client or self._make_client(request_timeout)
+        self.limiter = limiter or RequestRateLimiter(requests_per_second)
+        self._rng = random.Random()
 
     @property
     def options(self) -> dict[str, Any]:
@@ -272,6 +362,11 @@ class TwelveLabsEmbedder:
     def _call(self, action: str, function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         """Call the SDK with its own retries off, retrying transient failures with tenacity."""
         kwargs["request_options"] = {"max_retries": 0}
+
+        def attempt() -> Any:
+            self.limiter.acquire()  # every attempt, retries included, counts against the rate
+            return function(*args, **kwargs)
+
         retrying = Retrying(
             stop=stop_after_attempt(self.retry.attempts),
             wait=_RetryWait(self.retry),
@@ -283,7 +378,7 @@ class TwelveLabsEmbedder:
             ),
         )
         try:
-            return retrying(function, *args, **kwargs)
+            return retrying(attempt)
         except Exception as error:  # translated to one clear message, secrets masked
             raise self._failure(action, error) from None
 
@@ -298,7 +393,7 @@ class TwelveLabsEmbedder:
             if 200 <= status < 300:
                 hint = f"TwelveLabs sent a response that is not valid JSON: {message[:120]}"
             elif status == 429:
-                hint = f"rate limited {attempts}: {message}. Lower the concurrency or wait a minute"
+                hint = f"rate limited {attempts}: {message}. Lower requests_per_second (or the concurrency) or wait a minute"
             elif status >= 500 or status == 408:
                 hint = f"TwelveLabs kept failing (HTTP {status}) {attempts}: {message}. Try again later"
             elif status in (401, 403):
@@ -348,14 +443,24 @@ class TwelveLabsEmbedder:
             **self._dimension_arguments(),
         )
         if task.status != "ready" or not task.data:
-            task = self._wait_for_task(task.id, source)
+            task = self._wait_for_task(task.id, source, created=time.monotonic())
         return self._to_embedding(source, task)
 
-    def _wait_for_task(self, task_id: str, source: VideoSource) -> Any:
-        """Poll a task with growing waits until it is ready, failed, or out of time."""
-        deadline = time.monotonic() + self.poll.timeout
-        delay = self.poll.initial
+    def _wait_for_task(self, task_id: str, source: VideoSource, created: float) -> Any:
+        """Check a task after waits that grow with its age (PollPolicy) until it is done or out of time."""
+        deadline = created + self.poll.timeout
+        checks = 0
         while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise EmbeddingTimeoutError(
+                    f"the embedding task {task_id} for {source.video_id} was still processing after "
+                    f"{self.poll.timeout:g} s: raise PollPolicy(timeout=...) or check it later with "
+                    f"client.embed.v_2.tasks.retrieve({task_id!r})"
+                )
+            age = time.monotonic() - created
+            self.sleep(min(self.poll.wait(age, checks, self._rng), remaining))
+            checks += 1
             task = self._call(
                 f"checking the embedding task of {source.video_id}",
                 self.client.embed.v_2.tasks.retrieve,
@@ -370,15 +475,6 @@ class TwelveLabsEmbedder:
                         f"TwelveLabs could not embed {source.video_id}: {reason} (task {task_id})"
                     )
                 )
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise EmbeddingTimeoutError(
-                    f"the embedding task {task_id} for {source.video_id} was still {task.status} after "
-                    f"{self.poll.timeout:g} s: raise PollPolicy(timeout=...) or check it later with "
-                    f"client.embed.v_2.tasks.retrieve({task_id!r})"
-                )
-            self.sleep(min(delay, remaining))
-            delay = min(delay * self.poll.factor, self.poll.maximum)
 
     def _to_embedding(self, source: VideoSource, task: Any) -> VideoEmbedding:
         """Turn a ready task into a VideoEmbedding, checking the vectors' dimension."""
@@ -550,6 +646,9 @@ class SampleEmbedder:
 
     model = LOCAL_MODEL
     dimension = LOCAL_DIMENSION
+    #: A lookup, nothing to wait for: `embed_many` runs it in the caller's thread (32 threads
+    #: for 188 lookups cost more than the lookups).
+    waits_on_a_service = False
 
     def __init__(
         self,
@@ -563,16 +662,45 @@ class SampleEmbedder:
         self._video_dir = video_dir
         self._text_embedder = text_embedder
         self._hash_to_id: dict[str, str] | None = None
+        self._segments: dict[str, list[Segment]] | None = None
+        self._known_ids: set[str] | None = None
         self._lock = threading.Lock()
         self.options: dict[str, Any] = {"source": "samples"}
 
     def _embeddings(self) -> pd.DataFrame:
         with self._lock:
-            if self._frame is None:
-                from .samples import load_sample_embeddings
+            return self._load_frame()
 
-                self._frame = load_sample_embeddings()
-            return self._frame
+    def _load_frame(self) -> pd.DataFrame:
+        """The sample frame (call with the lock held)."""
+        if self._frame is None:
+            from .samples import load_sample_embeddings
+
+            self._frame = load_sample_embeddings()
+        return self._frame
+
+    def _index(self) -> tuple[set[str], dict[str, list[Segment]]]:
+        """Known video ids and each video's segments, built in one pass over the frame.
+
+        Filtering the frame once per video cost ~8 ms a video (1.5 s for the 188-video catalog,
+        most of an offline start); a dict lookup costs microseconds.
+        """
+        with self._lock:
+            if self._segments is None:
+                frame = self._load_frame()
+                rows = frame[frame["kind"].isin(["video", "clip"])]
+                segments: dict[str, list[Segment]] = {}
+                columns = (rows[name] for name in ("video_id", "scope", "start_sec", "end_sec"))
+                for video_id, scope, start, end, vector in zip(
+                    *columns, rows["vector"], strict=True
+                ):
+                    segment = Segment(str(scope), float(start), float(end), unit(vector))
+                    segments.setdefault(video_id, []).append(segment)
+                for items in segments.values():
+                    items.sort(key=lambda s: (s.scope != "video", s.start_sec, s.end_sec))
+                self._known_ids = set(frame["video_id"].dropna())
+                self._segments = segments
+            return self._known_ids or set(), self._segments
 
     def _hashes(self) -> dict[str, str]:
         """Content hash of each sample video file -> its catalog id (computed once)."""
@@ -590,8 +718,8 @@ class SampleEmbedder:
             return self._hash_to_id
 
     def _catalog_id(self, source: VideoSource) -> str:
-        frame = self._embeddings()
-        if source.video_id in set(frame["video_id"].dropna()):
+        known, _ = self._index()
+        if source.video_id in known:
             return source.video_id
         found = self._hashes().get(source.content_hash)
         if found is None:
@@ -603,14 +731,8 @@ class SampleEmbedder:
 
     def embed_video(self, source: VideoSource) -> VideoEmbedding:
         """The shipped video- and clip-level vectors of a sample video."""
-        frame = self._embeddings()
         video_id = self._catalog_id(source)
-        rows = frame[(frame["video_id"] == video_id) & frame["kind"].isin(["video", "clip"])]
-        segments = [
-            Segment(str(row.scope), float(row.start_sec), float(row.end_sec), unit(row.vector))
-            for row in rows.itertuples(index=False)
-        ]
-        segments.sort(key=lambda s: (s.scope != "video", s.start_sec, s.end_sec))
+        segments = list(self._index()[1].get(video_id, []))
         return VideoEmbedding(source.video_id, source.content_hash, self.model, segments)
 
     def embed_text(self, text: str) -> np.ndarray:
@@ -817,9 +939,7 @@ def embed_many(
     unique = list({source.video_id: source for source in sources}.values())
     options = dict(getattr(embedder, "options", {}) or {})
     report = EmbedReport()
-    bar = tqdm(
-        total=len(unique), desc=f"embedding ({embedder.model})", unit="video", disable=not progress
-    )
+    bar = _progress_bar(len(unique), f"embedding ({embedder.model})", progress)
     try:
         missing = []
         for source in unique:
@@ -846,6 +966,50 @@ def embed_many(
     return report
 
 
+class _NoProgress:
+    """Stands in for a tqdm bar when progress is off."""
+
+    def update(self, count: int = 1) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+def _progress_bar(total: int, description: str, enabled: bool) -> Any:
+    """A tqdm bar, imported only when shown (in Jupyter tqdm.auto loads ipywidgets)."""
+    if not enabled:
+        return _NoProgress()
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, desc=description, unit="video")
+
+
+def _run_inline(
+    embedder: Embedder,
+    sources: list[VideoSource],
+    cache: EmbeddingCache | None,
+    options: Mapping[str, Any],
+    report: EmbedReport,
+    bar: Any,
+    on_result: Callable[[str, VideoEmbedding | None, str | None], None] | None,
+) -> None:
+    """One video after another in the caller's thread, for an embedder with nothing to wait for.
+
+    A service-backed embedder always runs in the pool, even one at a time: on Ctrl-C the
+    task in flight then finishes in its worker and is cached (it is paid for).
+    """
+    for source in sources:
+        try:
+            report.embedded[source.video_id] = _embed_and_store(embedder, source, cache, options)
+        except Exception as error:  # noqa: BLE001 - recorded per video, the batch goes on
+            report.failed[source.video_id] = _error_text(error)
+        bar.update(1)
+        if on_result:
+            video_id = source.video_id
+            on_result(video_id, report.embedded.get(video_id), report.failed.get(video_id))
+
+
 def _run_pool(
     embedder: Embedder,
     sources: list[VideoSource],
@@ -858,6 +1022,9 @@ def _run_pool(
 ) -> None:
     """Run the uncached videos through a thread pool, filling `report` as they finish."""
     if not sources:
+        return
+    if not getattr(embedder, "waits_on_a_service", True):
+        _run_inline(embedder, sources, cache, options, report, bar, on_result)
         return
     pool = ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="vidrec-embed")
     futures: dict = {}

@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
+import numpy as np
 from qdrant_client import QdrantClient, models
 
 from .config import Settings, VidrecError, get_settings, resolve_path
@@ -129,7 +130,7 @@ def points_for(source: VideoSource, embedding: VideoEmbedding) -> list[models.Po
     return [
         models.PointStruct(
             id=point_id(embedding.content_hash, s.scope, s.start_sec, s.end_sec),
-            vector=[float(x) for x in s.vector],
+            vector=np.asarray(s.vector).tolist(),  # Python floats, ~10x faster than a loop
             payload=payload_for(source, s, embedding.model),
         )
         for s in embedding.segments

@@ -314,10 +314,16 @@ def confidence_level(score: float, model: str | None, strategy: str) -> str:
 def check_collection(client: QdrantClient, collection: str) -> tuple[str | None, int]:
     """The collection's (model, dimension); a clear error when it is missing or empty."""
     hint = "run `vidrec ingest` first (offline it indexes the sample vectors)"
-    if not client.collection_exists(collection):
-        raise EmptyCollectionError(f"collection {collection!r} does not exist: {hint}")
-    info = client.get_collection(collection)
-    if not client.count(collection, exact=True).count:
+    try:  # one request when all is well (a round trip per search on a server)
+        info = client.get_collection(collection)
+    except Exception:
+        if client.collection_exists(collection):
+            raise
+        raise EmptyCollectionError(f"collection {collection!r} does not exist: {hint}") from None
+    points = info.points_count
+    if points is None:
+        points = client.count(collection, exact=True).count
+    if not points:
         raise EmptyCollectionError(f"collection {collection!r} is empty: {hint}")
     params = info.config.params.vectors
     size = params.size if isinstance(params, models.VectorParams) else 0
@@ -432,7 +438,7 @@ def _checked(vector: np.ndarray, size: int, encoder: QueryEncoder) -> list[float
             f"collection holds vectors of dimension {size}: search the collection of the same "
             "model, or re-run `vidrec ingest` with this model"
         )
-    return [float(x) for x in vector]
+    return np.asarray(vector).tolist()  # Python floats, as a loop of float() gives, ~20x faster
 
 
 def build_query(

@@ -14,7 +14,7 @@ from typing import Any
 from qdrant_client import QdrantClient
 
 from .config import Settings, get_settings
-from .embeddings import Embedder, make_embedder
+from .embeddings import Embedder, SampleEmbedder, make_embedder
 from .index import collection_name, connect, count_points
 from .search import QueryEncoder, SearchResponse, search, similar
 
@@ -116,5 +116,8 @@ def open_session(
     if ingest_if_empty and settings.mode == "offline" and count_points(client, name) == 0:
         from .pipeline import ingest
 
-        ingest(settings=settings, client=client, embedder=embedder, progress=False)
+        # The sample vectors already sit in one file: a per-video cache of them would cost more
+        # (188 small files read or written, ~0.3 s of an offline start) than looking them up.
+        cache = not isinstance(embedder, SampleEmbedder)
+        ingest(settings=settings, client=client, embedder=embedder, progress=False, use_cache=cache)
     return Session(settings, client, embedder, QueryEncoder(embedder), name)

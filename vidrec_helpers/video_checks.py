@@ -10,10 +10,12 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-
-import av
+from typing import TYPE_CHECKING
 
 from .config import VidrecError
+
+if TYPE_CHECKING:  # PyAV is imported on first use: it costs ~0.2 s, and most sessions never probe
+    import av
 
 
 @dataclass(frozen=True)
@@ -94,6 +96,8 @@ def _file_size(path: Path) -> int:
 
 def _stream_duration(container: av.container.InputContainer, stream: av.video.VideoStream) -> float:
     """The duration in seconds, from the container, else from the video stream, else 0."""
+    import av
+
     if container.duration:
         return container.duration / av.time_base
     if stream.duration and stream.time_base:
@@ -105,6 +109,8 @@ def _stream_duration(container: av.container.InputContainer, stream: av.video.Vi
 
 def probe_video(path: str | os.PathLike[str]) -> VideoInfo:
     """Read duration, resolution, size, audio presence and codec of a video file with PyAV."""
+    import av
+
     file = Path(path)
     size = _file_size(file)
     try:
