@@ -19,14 +19,12 @@ with the client for this process's interpreter lock.
 from __future__ import annotations
 
 import multiprocessing
-import random
 import sys
 import tempfile
 import time
 import uuid
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
 
 from bench_common import Recorder, arguments, isolate, median, timed
 
@@ -36,22 +34,6 @@ from vidrec_helpers.testing import FAKE_API_KEY, FakeTwelveLabs, fake_settings  
 
 REGION = "us-east-1"
 ACCESS = {"aws_access_key_id": "bench", "aws_secret_access_key": "bench-secret-not-real"}
-
-
-class JitteredFake(FakeTwelveLabs):
-    """The fake Embed v2 server with task times spread uniformly over +/- jitter, fixed per video.
-
-    FakeBehaviour.jitter_seconds scales one coordinate of a unit 512-d vector (about 0 +/- 0.04),
-    so every task would take about processing - jitter; here the spread is uniform, seeded by
-    the URL's path (the S3 key), so a video takes the same time in every run of this benchmark.
-    """
-
-    def _new_task(self, body: dict) -> Any:
-        task = super()._new_task(body)
-        spread = random.Random(urlparse(task.url).path).uniform(-1.0, 1.0)
-        seconds = self.behaviour.processing_seconds + spread * self.behaviour.jitter_seconds
-        task.ready_at = task.created + max(0.0, seconds)
-        return task
 
 
 def _fake_stats(fake: FakeTwelveLabs | None) -> dict[str, Any]:
@@ -80,7 +62,7 @@ def serve(connection: Any) -> None:
             if command == "fake":
                 if fake is not None:
                     fake.stop()
-                fake = JitteredFake(**argument).start()
+                fake = FakeTwelveLabs(**argument).start()
                 connection.send(fake.base_url)
             elif command == "stats":
                 connection.send(_fake_stats(fake))

@@ -258,6 +258,8 @@ def add_search_commands(sub) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from .embeddings import DEFAULT_CONCURRENCY
+
     parser = argparse.ArgumentParser(
         prog="vidrec",
         description="Semantic video recommendation with TwelveLabs Marengo, S3 and Qdrant.",
@@ -274,7 +276,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("paths", nargs="*", help="video files or folders")
     p.add_argument(
-        "--concurrency", type=int, default=4, help="embedding tasks in flight (default 4)"
+        "--concurrency",
+        type=int,
+        default=DEFAULT_CONCURRENCY,
+        help=f"embedding tasks in flight (default {DEFAULT_CONCURRENCY})",
     )
     p.add_argument(
         "--no-cache", action="store_true", help="ignore the embedding cache (pays again!)"

@@ -292,7 +292,10 @@ class FakeTwelveLabs:
         duration = float(query.get("duration", [behaviour.default_duration])[0])
         segmentation = video.get("segmentation") or {}
         fixed = segmentation.get("fixed") or (segmentation.get("temporal") or {}).get("fixed") or {}
-        jitter = (float(self.vector("jitter", url)[0]) * 2 - 1) * behaviour.jitter_seconds
+        # uniform in +/- jitter, fixed per video: seeded by the URL's path (a presigned query changes)
+        key = f"{behaviour.seed}|jitter|{urlparse(url).path}"
+        seed = int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big")
+        jitter = float(np.random.default_rng(seed).uniform(-1.0, 1.0)) * behaviour.jitter_seconds
         now = time.monotonic()
         return FakeTask(
             id=uuid.uuid4().hex[:24],
