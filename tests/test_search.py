@@ -28,6 +28,7 @@ from vidrec_helpers.search import (
     register_thresholds,
     search,
     similar,
+    video_vectors,
 )
 
 
@@ -362,3 +363,28 @@ def test_confidence_levels_follow_the_thresholds(monkeypatch):
 
 def test_default_is_a_known_strategy():
     assert DEFAULT in STRATEGIES
+
+
+def test_avoid_drops_the_videos_and_moves_the_query_away(sample, encoder):
+    client, name = sample
+    plain = search(client, name, encoder, intent="cartoon", mood="comedy", top_k=12)
+    rejected = plain.results[0].video_id
+    avoided = search(
+        client, name, encoder, intent="cartoon", mood="comedy", top_k=10, avoid=[rejected]
+    )
+    assert rejected not in [r.video_id for r in avoided.results]
+    assert len(avoided.results) == 10
+    (away,) = video_vectors(client, name, [rejected])
+
+    def closeness(video_ids):
+        vectors = video_vectors(client, name, video_ids)
+        return float(np.mean([v @ away for v in vectors]))
+
+    merely_dropped = [r.video_id for r in plain.results if r.video_id != rejected][:10]
+    assert closeness([r.video_id for r in avoided.results]) < closeness(merely_dropped)
+
+
+def test_avoid_with_an_unknown_id_is_a_clear_error(sample, encoder):
+    client, name = sample
+    with pytest.raises(UnknownVideoError, match="nope"):
+        search(client, name, encoder, intent="kids", avoid=["nope"])

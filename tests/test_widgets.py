@@ -161,15 +161,16 @@ def test_not_this_after_a_like_pushes_away_from_it(session):
     assert disliked not in ids(after) and liked not in ids(after)
 
 
-def test_not_this_alone_drops_the_video_and_keeps_the_query(session):
+def test_not_this_alone_keeps_the_query_and_steers_away(session):
     spy = Recording(session)
     first = searched(spy, intent="cartoon", mood="comedy")
     rejected = first.results[0].video_id
     after = run_query(spy, apply_not_this(first, rejected))
     kind, arguments = spy.calls[-1]
-    assert kind == "search" and arguments["top_k"] == first.top_k + 1
+    assert kind == "search" and arguments["top_k"] == first.top_k
+    assert arguments["avoid"] == [rejected]
+    assert (arguments["intent"], arguments["mood"]) == ("cartoon", "comedy")
     assert rejected not in ids(after)
-    assert ids(after)[: first.top_k - 1] == ids(first)[1:]
     assert len(after.results) == first.top_k
 
 

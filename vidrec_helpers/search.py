@@ -38,6 +38,8 @@ DEFAULT = "weighted"
 
 #: Weights of the `weighted` strategy (the parts are unit vectors, so equal weights = the mean).
 WEIGHTS: dict[str, float] = {"intent": 1.0, "mood": 1.0, "keywords": 1.0, "text": 1.0}
+#: How hard `search(avoid=...)` pushes the query away from the mean of the avoided videos.
+AVOID_WEIGHT = 0.5
 
 #: Strategy of `similar` (an average of the liked videos, pushed away from the disliked ones).
 SIMILAR_STRATEGY = "similar"
@@ -447,20 +449,28 @@ def build_query(
     strategy: str,
     size: int,
     query_filter: models.Filter | None,
+    avoid: Sequence[np.ndarray] = (),
 ) -> dict[str, Any]:
-    """The `query` (and `prefetch`) arguments of `query_points` for one strategy."""
+    """The `query` (and `prefetch`) arguments of `query_points` for one strategy.
+
+    `avoid` holds vectors of videos to steer away from: single-vector strategies subtract
+    `AVOID_WEIGHT` x their mean, `recommend*` pass them as negative examples, fusion ignores them.
+    """
+    push = AVOID_WEIGHT * np.mean(avoid, axis=0) if len(avoid) else 0.0
     if strategy == "baseline":
-        return {"query": _checked(encoder.encode(baseline_text(parts)), size, encoder)}
+        vector = encoder.encode(baseline_text(parts))
+        return {"query": _checked(unit(vector - push), size, encoder)}
     vectors = {name: encoder.encode(text) for name, text in part_texts(parts).items()}
     listed = [_checked(vector, size, encoder) for vector in vectors.values()]
     if strategy == "weighted":
         combined = sum(WEIGHTS[name] * vector for name, vector in vectors.items())
-        return {"query": _checked(unit(combined), size, encoder)}
+        return {"query": _checked(unit(combined - push), size, encoder)}
     if strategy in ("recommend", "recommend_average"):
         how = models.RecommendStrategy.BEST_SCORE
         if strategy == "recommend_average":
             how = models.RecommendStrategy.AVERAGE_VECTOR
-        recommend = models.RecommendInput(positive=listed, strategy=how)
+        negative = [_checked(vector, size, encoder) for vector in avoid] or None
+        recommend = models.RecommendInput(positive=listed, negative=negative, strategy=how)
         return {"query": models.RecommendQuery(recommend=recommend)}
     prefetch = [
         models.Prefetch(query=vector, filter=query_filter, limit=DEFAULT_LIMIT * FETCH_FACTOR)
@@ -562,11 +572,14 @@ def search(
     top_k: int = DEFAULT_LIMIT,
     filters: Filters | Mapping[str, Any] | None = None,
     strategy: str | None = None,
+    avoid: Sequence[str] = (),
 ) -> SearchResponse:
     """The `top_k` videos best matching an intent, a mood, keywords and/or a free text.
 
     Video-level and clip-level points are searched together and grouped per video; each result
-    points at its best matching clip (`start_time`/`end_time`), or the whole video.
+    points at its best matching clip (`start_time`/`end_time`), or the whole video. `avoid`
+    lists video ids to steer away from ("not this"): they are never returned, and the query
+    moves away from them.
     """
     started = time.perf_counter()
     strategy = check_strategy(strategy or DEFAULT)
@@ -576,8 +589,12 @@ def search(
     stored_model, size = check_collection(client, collection)
     check_model(encoder, stored_model, size)
     query_filter = chosen.to_qdrant()
-    query = build_query(encoder, parts, strategy, size, query_filter)
-    groups = grouped_hits(client, collection, top_k, query_filter, query)
+    avoided = _check_ids("avoid", avoid) if avoid else []
+    if len(avoided) > MAX_EXAMPLE_IDS:
+        raise InvalidQueryError(f"give at most {MAX_EXAMPLE_IDS} video ids to avoid")
+    avoid_vectors = video_vectors(client, collection, avoided)
+    query = build_query(encoder, parts, strategy, size, query_filter, avoid_vectors)
+    groups = grouped_hits(client, collection, top_k, query_filter, query, exclude=set(avoided))
     return SearchResponse(
         results=_results(groups, encoder.model, strategy),
         strategy=strategy,
@@ -621,6 +638,17 @@ def video_point_ids(
             "from data/catalog/*.json"
         )
     return found
+
+
+def video_vectors(
+    client: QdrantClient, collection: str, video_ids: Sequence[str]
+) -> list[np.ndarray]:
+    """The video-level vectors of `video_ids` (an error naming any unknown id)."""
+    if not video_ids:
+        return []
+    points = video_point_ids(client, collection, video_ids)
+    records = client.retrieve(collection, ids=list(points.values()), with_vectors=True)
+    return [np.asarray(record.vector, dtype=np.float32) for record in records]
 
 
 def similar(

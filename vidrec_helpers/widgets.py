@@ -22,7 +22,7 @@ import ipywidgets as widgets
 from .config import Settings, VidrecError, get_settings, project_root
 from .labels import INTENTS, MOODS
 from .posters import poster_data_uri
-from .search import MAX_EXAMPLE_IDS, MAX_TOP_K, Result, SearchResponse
+from .search import MAX_EXAMPLE_IDS, Result, SearchResponse
 
 DEFAULT_TOP_K = 8
 #: Most results the slider offers (a page of cards, not the search limit).
@@ -171,7 +171,8 @@ def plan_query(state: RecommenderState) -> tuple[str, dict[str, Any]] | None:
     """Which Session call the state needs: ("similar" | "search", keyword arguments), or None.
 
     With a liked video, results come from `similar` (liked minus disliked). With dislikes only,
-    the query is searched with a few extra results and the disliked ones are dropped.
+    the query is searched with `avoid=` the disliked videos: they are dropped and the query
+    moves away from them.
     """
     if state.liked:
         return "similar", {
@@ -182,13 +183,16 @@ def plan_query(state: RecommenderState) -> tuple[str, dict[str, Any]] | None:
         }
     if not state.has_query():
         return None
-    return "search", {
+    arguments = {
         "intent": state.intent,
         "mood": state.mood,
         "keywords": state.keywords or None,
-        "top_k": min(state.top_k + len(state.disliked), MAX_TOP_K),
+        "top_k": state.top_k,
         "filters": filters_for(state),
     }
+    if state.disliked:
+        arguments["avoid"] = list(state.disliked)
+    return "search", arguments
 
 
 def run_query(session: SessionLike, state: RecommenderState) -> RecommenderState:
