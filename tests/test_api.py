@@ -298,3 +298,14 @@ def test_over_real_http(app):
         stop()
     with pytest.raises(urllib.error.URLError):
         urllib.request.urlopen(f"{url}/api/health", timeout=2)
+
+
+def test_search_can_steer_away_from_videos(http):
+    first = post(http, "/search", {"intent": "kids", "mood": "musical", "top_k": 3}).get_json()
+    rejected = first["results"][0]["video_id"]
+    body = {"intent": "kids", "mood": "musical", "top_k": 3, "not": [rejected]}
+    again = post(http, "/search", body)
+    assert again.status_code == 200
+    assert rejected not in [r["video_id"] for r in again.get_json()["results"]]
+    unknown = post(http, "/search", {"intent": "kids", "not": ["no-such-video"]})
+    assert unknown.status_code == 404

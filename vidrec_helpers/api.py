@@ -65,9 +65,10 @@ class FiltersBody(BaseModel):
 
 
 class SearchBody(BaseModel):
-    """`{"query": "..."}` or `{"intent", "mood", "keywords", "top_k"}`, plus strategy and filters."""
+    """`{"query": "..."}` or `{"intent", "mood", "keywords", "top_k"}`, plus strategy, filters
+    and `not` (video ids to steer away from)."""
 
-    model_config = ConfigDict(extra="forbid", strict=True)
+    model_config = ConfigDict(extra="forbid", strict=True, populate_by_name=True)
 
     query: str | None = Field(default=None, max_length=MAX_QUERY_CHARS)
     intent: str | None = None
@@ -76,6 +77,7 @@ class SearchBody(BaseModel):
     top_k: int = Field(default=10, ge=1, le=MAX_TOP_K)
     strategy: str | None = None
     filters: FiltersBody | None = None
+    not_: list[str] = Field(default_factory=list, alias="not", max_length=MAX_EXAMPLE_IDS)
 
 
 class SimilarBody(BaseModel):
@@ -178,6 +180,7 @@ def _search_arguments(body: SearchBody) -> dict[str, Any]:
         "top_k": body.top_k,
         "strategy": body.strategy,
         "filters": filters,
+        "avoid": body.not_,
     }
 
 
