@@ -20,7 +20,7 @@ import platform
 import statistics
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
@@ -31,22 +31,43 @@ ROOT = BENCH_DIR.parent
 RESULTS_DIR = BENCH_DIR / "results"
 QUICK_RESULTS_DIR = RESULTS_DIR / "quick"
 
-#: Variables that could point a benchmark at real services or a developer's stores.
-_REAL_SERVICE_VARIABLES = (
-    "TWELVELABS_API_KEY",
-    "TWELVELABS_BASE_URL",
-    "QDRANT_URL",
-    "QDRANT_API_KEY",
-    "AWS_ENDPOINT_URL",
-    "AWS_ACCESS_KEY_ID",
-    "AWS_SECRET_ACCESS_KEY",
-    "AWS_SESSION_TOKEN",
-)
+
+def vidrec_points(vectors: Any, model: str) -> Iterator[Any]:
+    """Points shaped like vidrec's (via `index.points_for`): per video, a video-level point then
+    4 clips of 5 s, with the payload and deterministic ids that `ingest` writes."""
+    from vidrec_helpers.index import points_for
+    from vidrec_helpers.records import Segment, VideoEmbedding, VideoSource
+
+    for video, start in enumerate(range(0, len(vectors), 5)):
+        content_hash = f"{video:064x}"
+        spans = [("video", 0.0, 20.0)] + [
+            ("clip", part * 5.0, part * 5.0 + 5.0) for part in range(4)
+        ]
+        chunk = vectors[start : start + 5]
+        segments = [
+            Segment(scope, a, b, vector)
+            for (scope, a, b), vector in zip(spans, chunk, strict=False)
+        ]
+        source = VideoSource(
+            video_id=f"video-{video}",
+            content_hash=content_hash,
+            title=f"Video {video}",
+            filename=f"video_{video}.mp4",
+            s3_key=f"videos/{content_hash[:12]}/video_{video}.mp4",
+            intent="kids",
+            mood="musical",
+            duration=20.0,
+        )
+        yield from points_for(
+            source, VideoEmbedding(source.video_id, content_hash, model, segments)
+        )
 
 
 def isolate() -> None:
     """Blank every variable that could reach a real service: benchmarks only touch local servers."""
-    for name in _REAL_SERVICE_VARIABLES:
+    from vidrec_helpers.config import SERVICE_VARIABLES
+
+    for name in SERVICE_VARIABLES:
         os.environ[name] = ""
     os.environ.setdefault("VIDREC_MODE", "offline")
     os.environ.setdefault("QDRANT_PATH", ":memory:")

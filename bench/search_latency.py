@@ -23,7 +23,16 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-from bench_common import Recorder, arguments, isolate, median, peak_rss_mb, percentile, rss_mb
+from bench_common import (
+    Recorder,
+    arguments,
+    isolate,
+    median,
+    peak_rss_mb,
+    percentile,
+    rss_mb,
+    vidrec_points,
+)
 
 isolate()
 
@@ -70,7 +79,7 @@ class StubEmbedder:
 
 def build(count: int) -> tuple[Any, Any]:
     """An embedded in-memory collection of `count` points, and its vector matrix."""
-    from qdrant_client import QdrantClient, models
+    from qdrant_client import QdrantClient
 
     from vidrec_helpers.index import ensure_collection, upsert_points
 
@@ -78,32 +87,7 @@ def build(count: int) -> tuple[Any, Any]:
     client = QdrantClient(location=":memory:")
     ensure_collection(client, "bench", MODEL, DIMENSION)
 
-    def points() -> Any:
-        for number, vector in enumerate(vectors):
-            video, part = divmod(number, 5)
-            scope = "video" if part == 0 else "clip"
-            start, end = (0.0, 20.0) if part == 0 else ((part - 1) * 5.0, part * 5.0)
-            yield models.PointStruct(
-                id=number,
-                vector=vector.tolist(),
-                payload={
-                    "video_id": f"video-{video}",
-                    "title": f"Video {video}",
-                    "filename": f"video_{video}.mp4",
-                    "url": None,
-                    "s3_key": None,
-                    "intent": "kids",
-                    "mood": "musical",
-                    "scope": scope,
-                    "start_sec": start,
-                    "end_sec": end,
-                    "duration": 20.0,
-                    "model": MODEL,
-                    "content_hash": f"{video:064x}",
-                },
-            )
-
-    upsert_points(client, "bench", points())
+    upsert_points(client, "bench", vidrec_points(vectors, MODEL))
     return client, vectors
 
 

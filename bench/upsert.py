@@ -12,14 +12,14 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-from bench_common import Recorder, arguments, isolate, median, timed
+from bench_common import Recorder, arguments, isolate, median, timed, vidrec_points
 
 isolate()
 
 import numpy as np  # noqa: E402
 from qdrant_client import QdrantClient, models  # noqa: E402
 
-from vidrec_helpers.index import ensure_collection, point_id, upsert_points  # noqa: E402
+from vidrec_helpers.index import ensure_collection, upsert_points  # noqa: E402
 
 DIMENSION = 512
 MODEL = "bench-512"
@@ -30,35 +30,7 @@ def make_points(count: int, seed: int = 7) -> list[models.PointStruct]:
     rng = np.random.default_rng(seed)
     vectors = rng.standard_normal((count, DIMENSION)).astype(np.float32)
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-    points = []
-    for number, vector in enumerate(vectors):
-        video, part = divmod(number, 5)
-        scope = "video" if part == 0 else "clip"
-        start, end = (0.0, 20.0) if part == 0 else (float(part - 1) * 5, float(part) * 5)
-        content_hash = f"{video:064x}"
-        payload = {
-            "video_id": f"video-{video}",
-            "title": f"Video {video}",
-            "filename": f"video_{video}.mp4",
-            "url": None,
-            "s3_key": f"videos/{content_hash[:16]}/video_{video}.mp4",
-            "intent": "kids",
-            "mood": "musical",
-            "scope": scope,
-            "start_sec": start,
-            "end_sec": end,
-            "duration": 20.0,
-            "model": MODEL,
-            "content_hash": content_hash,
-        }
-        points.append(
-            models.PointStruct(
-                id=point_id(content_hash, scope, start, end),
-                vector=vector.tolist(),
-                payload=payload,
-            )
-        )
-    return points
+    return list(vidrec_points(vectors, MODEL))
 
 
 def fresh_client(store: str, folder: Path, label: str) -> QdrantClient:

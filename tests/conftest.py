@@ -4,24 +4,15 @@ from __future__ import annotations
 
 import os
 
-# Set before any vidrec_helpers import reads settings: the environment beats a developer's .env.
-for _name in (
-    "TWELVELABS_API_KEY",
-    "QDRANT_URL",
-    "QDRANT_API_KEY",
-    "AWS_ENDPOINT_URL",
-    "AWS_ACCESS_KEY_ID",
-    "AWS_SECRET_ACCESS_KEY",
-    "AWS_SESSION_TOKEN",
-    "TWELVELABS_BASE_URL",
-):
+import pytest
+
+from vidrec_helpers.config import SERVICE_VARIABLES, get_settings, reload_settings
+
+# Set before any test reads settings (they are read lazily): the environment beats a .env.
+for _name in SERVICE_VARIABLES:
     os.environ[_name] = ""
 os.environ["VIDREC_MODE"] = "offline"
 os.environ["QDRANT_PATH"] = ":memory:"
-
-import pytest  # noqa: E402
-
-from vidrec_helpers.config import get_settings, reload_settings  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -53,9 +44,9 @@ def encoder():
     return QueryEncoder(PresetOnlyEmbedder())
 
 
-def use_live_servers(monkeypatch, fake, s3, bucket: str) -> None:
-    """Live mode in the environment, the real SDKs pointed at a fake TwelveLabs and a local S3."""
-    for name, value in {
+def live_environment(fake, s3, bucket: str) -> dict[str, str]:
+    """Variables for live mode with the real SDKs pointed at a fake TwelveLabs and a local S3."""
+    return {
         "VIDREC_MODE": "live",
         "TWELVELABS_API_KEY": "test-key-not-secret",
         "TWELVELABS_BASE_URL": fake.base_url,
@@ -63,6 +54,11 @@ def use_live_servers(monkeypatch, fake, s3, bucket: str) -> None:
         "AWS_ACCESS_KEY_ID": "vidrec-test",
         "AWS_SECRET_ACCESS_KEY": "vidrec-test-secret",
         "S3_BUCKET": bucket,
-    }.items():
+    }
+
+
+def use_live_servers(monkeypatch, fake, s3, bucket: str) -> None:
+    """Live mode in this process's environment (see `live_environment`), settings re-read."""
+    for name, value in live_environment(fake, s3, bucket).items():
         monkeypatch.setenv(name, value)
     reload_settings()

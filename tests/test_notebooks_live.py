@@ -11,6 +11,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from conftest import live_environment
 from nbclient import NotebookClient
 
 from vidrec_helpers.storage import LocalS3Server
@@ -26,19 +27,8 @@ def live_env(tmp_path_factory):
         FakeTwelveLabs(processing_seconds=0.1, default_duration=7.0) as fake,
         LocalS3Server() as s3,
     ):
-        yield (
-            fake,
-            {
-                "VIDREC_MODE": "live",
-                "TWELVELABS_API_KEY": "test-key-not-secret",
-                "TWELVELABS_BASE_URL": fake.base_url,
-                "AWS_ENDPOINT_URL": s3.endpoint_url,
-                "AWS_ACCESS_KEY_ID": "vidrec-test",
-                "AWS_SECRET_ACCESS_KEY": "vidrec-test-secret",
-                "S3_BUCKET": "vidrec-live-notebooks",
-                "VIDREC_CACHE_DIR": str(cache),
-            },
-        )
+        environment = live_environment(fake, s3, "vidrec-live-notebooks")
+        yield fake, {**environment, "VIDREC_CACHE_DIR": str(cache)}
 
 
 def _outputs_text(notebook) -> str:

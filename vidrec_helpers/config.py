@@ -27,6 +27,19 @@ DEFAULT_MARENGO_MODEL: MarengoModel = "marengo3.0"
 #: Dimension of Marengo 3.x embeddings.
 MARENGO_DIMENSION = 512
 
+#: Variables that point vidrec at real services or a developer's credentials; tests and
+#: benchmarks blank them so they only ever touch local servers.
+SERVICE_VARIABLES = (
+    "TWELVELABS_API_KEY",
+    "TWELVELABS_BASE_URL",
+    "QDRANT_URL",
+    "QDRANT_API_KEY",
+    "AWS_ENDPOINT_URL",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+)
+
 
 def project_root() -> Path:
     """The repository root (the folder holding `data/`), or the working directory."""
