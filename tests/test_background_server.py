@@ -35,4 +35,4 @@ def test_busy_port_says_what_to_do():
 
 def test_url_before_start_is_a_clear_error():
     with pytest.raises(RuntimeError, match="call start"):
-        BackgroundServer(_app()).url
+        _ = BackgroundServer(_app()).url
