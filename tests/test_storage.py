@@ -1,31 +1,38 @@
-"""Storage: the real boto3 against moto's S3 server on 127.0.0.1 (started by the package).
+"""Storage: the real boto3 against moto's S3 server on 127.0.0.1 (`vidrec_standins.s3`).
 
-One case cannot come from the server: moto (5.2) stores `BucketOwnerEnforced` object
-ownership but still accepts ACLs, so it never answers `AccessControlListNotSupported`.
-Those refusals are played by botocore's Stubber on a real client (see the ACL tests).
+What the local server cannot play (AWS hosts, temporary credentials, refusals only AWS sends)
+is checked on real botocore clients with fake credentials, or with botocore's Stubber.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import socket
+import threading
 import unicodedata
 import urllib.request
 import uuid
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from urllib.error import URLError
+from urllib.parse import parse_qs, urlsplit
 
 import boto3
+import botocore.session
 import pytest
 from botocore.config import Config
+from botocore.credentials import CredentialProvider, RefreshableCredentials
 from botocore.stub import Stubber
 
 from vidrec_helpers import storage
 from vidrec_helpers.config import Settings, VidrecError
-from vidrec_helpers.records import file_sha256
+from vidrec_helpers.records import VideoSource, file_sha256
+from vidrec_standins.background import PortBusyError
+from vidrec_standins.s3 import LocalS3Server, ensure_local_s3
 
-ALL_USERS = "http://acs.amazonaws.com/groups/global/AllUsers"
+FAKE_KEYS = {"aws_access_key_id": "vidrec-test", "aws_secret_access_key": "vidrec-test-secret"}
 
 
 def offline_settings() -> Settings:
@@ -76,6 +83,8 @@ def no_aws_credentials(monkeypatch, tmp_path):
         "AWS_CONTAINER_CREDENTIALS_FULL_URI",
         "AWS_WEB_IDENTITY_TOKEN_FILE",
         "AWS_ROLE_ARN",
+        "AWS_ENDPOINT_URL",
+        "S3_BUCKET",
     ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-aws-config"))
@@ -233,12 +242,12 @@ def test_empty_file_is_uploaded(client, bucket, tmp_path):
 
 
 def test_missing_file_is_explained(client, bucket, tmp_path):
-    with pytest.raises(VidrecError, match="video file not found.*nope.mp4"):
+    with pytest.raises(VidrecError, match="not a video file: .*nope.mp4 is missing"):
         storage.upload_video(client, bucket, tmp_path / "nope.mp4")
 
 
 def test_folder_instead_of_file_is_explained(client, bucket, tmp_path):
-    with pytest.raises(VidrecError, match="is a folder, not a video file"):
+    with pytest.raises(VidrecError, match="is a folder"):
         storage.upload_video(client, bucket, tmp_path)
 
 
@@ -270,7 +279,7 @@ def test_upload_many_reports_each_file_and_goes_on(client, bucket, calls, tmp_pa
     assert [r.ok for r in results] == [True, False, True, False, True]
     assert [getattr(r, "uploaded", None) for r in results] == [True, None, True, None, False]
     assert results[0].key == results[4].key != results[2].key
-    assert "video file not found" in results[1].error
+    assert "is missing" in results[1].error
     assert "is a folder" in results[3].error
     assert calls["PutObject"] == 2
 
@@ -353,52 +362,6 @@ def test_presigned_url_content_type_can_be_set(client, bucket):
     assert "response-content-type=video%2Fwebm" in url
 
 
-def test_public_url_is_plain_and_readable_by_anyone(client, bucket):
-    key = "videos/x/ma vidéo ñ.mp4"
-    client.put_object(Bucket=bucket, Key=key, Body=b"public bytes", ContentType="video/mp4")
-
-    url = storage.playable_url(client, bucket, key, public=True)
-
-    assert url == f"{client.meta.endpoint_url}/{bucket}/videos/x/ma%20vid%C3%A9o%20%C3%B1.mp4"
-    grants = client.get_object_acl(Bucket=bucket, Key=key)["Grants"]
-    assert {"URI": ALL_USERS, "Type": "Group"} in [g["Grantee"] for g in grants]
-    assert fetch(url)[2] == b"public bytes"
-
-
-def test_public_url_on_aws_is_virtual_hosted():
-    aws = storage.s3_client(
-        live_settings(aws_access_key_id="vidrec-test", aws_secret_access_key="vidrec-test-secret")
-    )
-    with Stubber(aws) as stub:
-        stub.add_response("put_object_acl", {})
-        url = storage.playable_url(aws, "my-videos", "videos/x/a b.mp4", public=True)
-    assert url == "https://my-videos.s3.amazonaws.com/videos/x/a%20b.mp4"
-
-
-def test_bucket_without_acls_is_explained(client, bucket):
-    """The default for new AWS buckets. moto accepts the ACL anyway, so S3's answer is stubbed."""
-    with Stubber(client) as stub:
-        stub.add_client_error(
-            "put_object_acl",
-            service_error_code="AccessControlListNotSupported",
-            service_message="The bucket does not allow ACLs",
-            http_status_code=400,
-            expected_params={"Bucket": bucket, "Key": "videos/x/a.mp4", "ACL": "public-read"},
-        )
-        with pytest.raises(VidrecError, match="does not allow ACLs.*presigned URLs.*bucket policy"):
-            storage.playable_url(client, bucket, "videos/x/a.mp4", public=True)
-        stub.assert_no_pending_responses()
-
-
-def test_block_public_access_is_explained(client, bucket):
-    with Stubber(client) as stub:
-        stub.add_client_error(
-            "put_object_acl", service_error_code="AccessDenied", http_status_code=403
-        )
-        with pytest.raises(VidrecError, match="Block Public Access.*presigned URLs"):
-            storage.playable_url(client, bucket, "videos/x/a.mp4", public=True)
-
-
 # --- clients and credentials ------------------------------------------------------------
 
 
@@ -461,17 +424,25 @@ def test_live_client_on_an_s3_compatible_endpoint(no_aws_credentials, tmp_path):
     assert fetch(storage.playable_url(live, name, result.key))[2] == b"live bytes"
 
 
-def test_live_client_on_aws_keeps_aws_defaults(no_aws_credentials):
-    aws = storage.s3_client(
-        live_settings(
-            aws_region="eu-west-1",
-            aws_access_key_id="vidrec-test",
-            aws_secret_access_key="vidrec-test-secret",
-        )
-    )
-    assert aws.meta.endpoint_url == "https://s3.eu-west-1.amazonaws.com"
-    assert aws.meta.region_name == "eu-west-1"
-    assert (aws.meta.config.s3 or {}).get("addressing_style") != "path"
+@pytest.mark.parametrize("region", ["eu-west-1", "ap-east-1", "me-central-1", "us-east-1"])
+def test_aws_urls_use_the_regional_virtual_host(no_aws_credentials, region):
+    """The global host redirects new buckets outside us-east-1 and never serves opt-in regions."""
+    aws = storage.s3_client(live_settings(aws_region=region, **FAKE_KEYS))
+
+    url = urlsplit(storage.presign(aws, "my-videos", "videos/x/a b.mp4"))
+
+    assert url.hostname == f"my-videos.s3.{region}.amazonaws.com"
+    assert url.path == "/videos/x/a%20b.mp4"
+    assert f"%2F{region}%2Fs3%2Faws4_request" in url.query  # signed for the bucket's region
+
+
+def test_custom_endpoint_urls_are_path_style(no_aws_credentials):
+    endpoint = "https://minio.example.org:9000"
+    other = storage.s3_client(live_settings(aws_endpoint_url=endpoint, **FAKE_KEYS))
+
+    url = storage.presign(other, "my-videos", "videos/x/a.mp4")
+
+    assert url.startswith(f"{endpoint}/my-videos/videos/x/a.mp4?")
 
 
 def test_rejected_credentials_are_explained(client, bucket, tmp_path):
@@ -485,29 +456,11 @@ def test_rejected_credentials_are_explained(client, bucket, tmp_path):
             storage.upload_video(client, bucket, video)
 
 
-def test_unreachable_endpoint_is_explained():
-    with storage.LocalS3Server() as server:
-        endpoint = server.endpoint_url
-    unreachable = boto3.client(
-        "s3",
-        endpoint_url=endpoint,
-        region_name="us-east-1",
-        aws_access_key_id="vidrec-local",
-        aws_secret_access_key="vidrec-local-secret",
-        config=Config(retries={"total_max_attempts": 1}),
-    )
-    with pytest.raises(VidrecError, match=f"cannot reach S3 at {endpoint}"):
-        storage.ensure_bucket(unreachable, "vidrec-videos")
-
-
 # --- the local server -------------------------------------------------------------------
 
 
 def test_local_server_starts_and_stops():
-    server = storage.LocalS3Server()
-    with pytest.raises(VidrecError, match="not running"):
-        server.endpoint_url  # noqa: B018
-
+    server = LocalS3Server()
     with server:
         endpoint = server.endpoint_url
         assert server.start() == endpoint
@@ -516,18 +469,17 @@ def test_local_server_starts_and_stops():
     port = int(endpoint.rsplit(":", 1)[1])
     with pytest.raises(ConnectionRefusedError), socket.create_connection(("127.0.0.1", port), 2):
         pass
-    server.stop()
 
 
 def test_local_server_port_in_use_is_explained():
-    with storage.LocalS3Server() as first:
+    with LocalS3Server() as first:
         port = int(first.endpoint_url.rsplit(":", 1)[1])
-        with pytest.raises(VidrecError, match="cannot start the local S3 server.*port 0"):
-            storage.LocalS3Server(port=port).start()
+        with pytest.raises(PortBusyError, match="use port 0"):
+            LocalS3Server(port=port).start()
 
 
 def test_ensure_local_s3_is_one_server_per_process():
-    assert storage.ensure_local_s3() == storage.ensure_local_s3()
+    assert ensure_local_s3() == ensure_local_s3()
 
 
 def test_local_server_does_not_log_each_request(client, bucket, caplog):
@@ -541,13 +493,7 @@ def test_local_server_does_not_log_each_request(client, bucket, caplog):
 
 
 def test_bucket_in_another_aws_region_is_explained(no_aws_credentials):
-    aws = storage.s3_client(
-        live_settings(
-            aws_region="us-east-1",
-            aws_access_key_id="vidrec-test",
-            aws_secret_access_key="vidrec-test-secret",
-        )
-    )
+    aws = storage.s3_client(live_settings(aws_region="us-east-1", **FAKE_KEYS))
     with Stubber(aws) as stub:
         stub.add_response("head_bucket", {"BucketRegion": "eu-west-1"}, {"Bucket": "my-videos"})
         with pytest.raises(VidrecError, match="is in eu-west-1 but AWS_REGION is us-east-1"):
@@ -565,3 +511,162 @@ def test_upload_many_with_progress_bar(client, bucket, tmp_path):
     paths = [write(tmp_path / f"{n}.mp4", bytes([n]) * 10) for n in range(3)]
     results = storage.upload_many(client, bucket, paths, progress=True)
     assert [r.uploaded for r in results] == [True, True, True]
+
+
+# --- URL lifetimes and temporary credentials ----------------------------------------------
+
+
+class ExpiringCredentials(CredentialProvider):
+    """What an SSO or assumed-role session gives botocore: keys with a token and an expiry."""
+
+    METHOD = "sso"
+
+    def __init__(self, expiry: datetime) -> None:
+        self.expiry = expiry
+
+    def load(self) -> RefreshableCredentials:
+        metadata = {
+            "access_key": "vidrec-test",
+            "secret_key": "vidrec-test-secret",
+            "token": "vidrec-test-token",
+            "expiry_time": self.expiry.isoformat(),
+        }
+        return RefreshableCredentials.create_from_metadata(metadata, lambda: metadata, "sso")
+
+
+def client_with(provider: CredentialProvider):
+    core = botocore.session.Session()
+    core.get_component("credential_provider").insert_before("env", provider)
+    session = boto3.session.Session(botocore_session=core, region_name="eu-west-1")
+    return session.client("s3", config=Config(signature_version="s3v4"))
+
+
+def expires_of(url: str) -> int:
+    return int(parse_qs(urlsplit(url).query)["X-Amz-Expires"][0])
+
+
+def test_iam_user_keys_sign_for_what_is_asked(no_aws_credentials):
+    aws = storage.s3_client(live_settings(aws_region="eu-west-1", **FAKE_KEYS))
+    assert storage.url_lifetime(aws, storage.MAX_EXPIRES) == (storage.MAX_EXPIRES, "")
+
+
+def test_session_token_caps_the_lifetime_and_says_why(no_aws_credentials):
+    aws = storage.s3_client(
+        live_settings(aws_region="eu-west-1", aws_session_token="vidrec-test-token", **FAKE_KEYS)
+    )
+    with pytest.warns(UserWarning, match="temporary AWS credentials.*36 hours"):
+        url = storage.presign(aws, "my-videos", "videos/x/a.mp4", 3 * 24 * 3600)
+    assert expires_of(url) == 36 * 3600
+    assert expires_of(storage.presign(aws, "my-videos", "videos/x/a.mp4", 3600)) == 3600
+
+
+def test_expiring_session_caps_the_lifetime_at_its_expiry(no_aws_credentials):
+    expiry = datetime.now(timezone.utc) + timedelta(minutes=30)
+    aws = client_with(ExpiringCredentials(expiry))
+
+    seconds, reason = storage.url_lifetime(aws, 2 * 3600)
+
+    assert 29 * 60 < seconds <= 30 * 60
+    assert "(sso)" in reason and f"{expiry:%H:%M} UTC" in reason and "just before" in reason
+    with pytest.warns(UserWarning, match="temporary"):
+        assert expires_of(storage.presign(aws, "my-videos", "videos/x/a.mp4", 7200)) <= 30 * 60
+    assert storage.url_lifetime(aws, 600) == (600, "")
+
+
+def test_local_server_urls_are_not_capped(client):
+    assert storage.url_lifetime(client, storage.MAX_EXPIRES) == (storage.MAX_EXPIRES, "")
+
+
+# --- the bucket's name --------------------------------------------------------------------
+
+
+def test_bucket_name_from_s3_bucket_wins(no_aws_credentials):
+    assert storage.bucket_name(live_settings(s3_bucket="my-own-bucket")) == "my-own-bucket"
+    with pytest.raises(VidrecError, match="not a valid S3 bucket name"):
+        storage.bucket_name(live_settings(s3_bucket="My_Bucket"))
+
+
+def test_offline_bucket_is_a_fixed_local_name(no_aws_credentials):
+    assert storage.bucket_name(offline_settings()) == storage.LOCAL_BUCKET
+
+
+def test_bucket_on_aws_is_named_after_the_account_and_region(no_aws_credentials, monkeypatch):
+    """moto's server answers STS too: GetCallerIdentity runs for real through botocore."""
+    monkeypatch.setenv("AWS_ENDPOINT_URL_STS", ensure_local_s3())
+    settings = live_settings(aws_region="eu-west-1", **FAKE_KEYS)
+
+    name = storage.bucket_name(settings)
+
+    assert name == "vidrec-123456789012-eu-west-1"  # moto's default account
+
+
+def test_bucket_name_without_sts_says_to_set_s3_bucket(no_aws_credentials, monkeypatch):
+    with LocalS3Server() as gone:
+        closed = gone.endpoint_url
+    monkeypatch.setenv("AWS_ENDPOINT_URL_STS", closed)
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
+    with pytest.raises(VidrecError, match="cannot name the S3 bucket.*set S3_BUCKET"):
+        storage.bucket_name(live_settings(aws_region="eu-west-1", **FAKE_KEYS))
+
+
+def test_custom_endpoint_requires_s3_bucket(no_aws_credentials):
+    settings = live_settings(aws_endpoint_url="http://127.0.0.1:9000", **FAKE_KEYS)
+    with pytest.raises(VidrecError, match="S3_BUCKET is not set.*AWS_ENDPOINT_URL"):
+        storage.bucket_name(settings)
+
+
+# --- hostile file names -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["new\nline.mp4", "tab\there.mp4", "bell\x07\u2028.mp4"])
+def test_control_characters_in_names_upload_under_a_safe_key(client, bucket, tmp_path, name):
+    video = write(tmp_path / name, b"odd name")
+    good = write(tmp_path / "copy" / "clip.mp4", b"odd name")
+
+    odd, copy = storage.upload_many(client, bucket, [video, good])
+
+    assert odd.ok and copy.ok, (odd, copy)
+    assert odd.key.isprintable() and "_" in odd.key.rsplit("/", 1)[1]
+    assert client.get_object(Bucket=bucket, Key=odd.key)["Body"].read() == b"odd name"
+    assert odd.key in storage.list_videos(client, bucket)
+
+
+def test_names_in_errors_are_escaped_on_one_line(client, bucket, tmp_path):
+    (failure,) = storage.upload_many(client, bucket, [tmp_path / "gone\nfake line.mp4"])
+
+    assert not failure.ok
+    assert "\n" not in failure.error and "gone\\nfake line.mp4" in failure.error
+
+
+def test_named_pipe_is_refused_without_blocking(client, bucket, tmp_path):
+    pipe = tmp_path / "p.mp4"
+    os.mkfifo(pipe)
+    outcome: list = []
+    worker = threading.Thread(
+        target=lambda: outcome.extend(storage.upload_many(client, bucket, [pipe])), daemon=True
+    )
+    worker.start()
+    worker.join(10)
+    assert not worker.is_alive(), "upload_many blocked on a named pipe"
+    assert "is not a regular file" in outcome[0].error
+
+
+# --- the one upload path ------------------------------------------------------------------
+
+
+def test_upload_sources_keys_each_source_in_the_named_bucket(tmp_path):
+    settings = offline_settings()
+    files = [write(tmp_path / f"{n}.mp4", bytes([n]) * 5) for n in range(2)]
+    sources = [VideoSource(f"v{n}", file_sha256(f), path=f) for n, f in enumerate(files)]
+
+    outcomes = storage.upload_sources(sources, settings)
+
+    assert [o.bucket for o in outcomes] == [storage.bucket_name(settings)] * 2
+    assert [s.s3_key for s in sources] == [storage.object_key(f, file_sha256(f)) for f in files]
+    client = storage.s3_client(settings)
+    assert fetch(storage.presign(client, outcomes[0].bucket, sources[0].s3_key))[2] == bytes(5)
+
+
+def test_upload_sources_refuses_catalog_entries_without_a_file():
+    with pytest.raises(VidrecError, match="with a file"):
+        storage.upload_sources([VideoSource("v", "0" * 64)], offline_settings())
