@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-import importlib
 import importlib.metadata
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
+
+from packaging.requirements import Requirement
 
 from .config import Settings, mask_secrets
 
 
 @dataclass
 class Check:
+    """One line of the report: what was checked, whether it passed, and the fix if not."""
+
     name: str
     ok: bool
     detail: str
@@ -24,75 +27,52 @@ class Check:
         return mask_secrets(f"{mark} {self.name}{optional}: {self.detail}")
 
 
-#: (distribution, import name, minimum version, required, what it is for)
-PACKAGES = [
-    ("twelvelabs", "twelvelabs", "1.3", True, "Marengo embeddings (Embed API v2)"),
-    ("qdrant-client", "qdrant_client", "1.16", True, "vector store"),
-    ("boto3", "boto3", "1.36", True, "S3 uploads"),
-    ("pandas", "pandas", "2.0", True, "sample data"),
-    ("pyarrow", "pyarrow", "14", True, "parquet"),
-    ("ipywidgets", "ipywidgets", "8.1", True, "interactive controls"),
-    ("jupyterlab", "jupyterlab", "4.0", True, "notebooks"),
-    ("flask", "flask", "3.0", True, "search API"),
-    ("av", "av", "12", True, "video checks"),
-    ("moto", "moto", "5.0", True, "local S3 server (offline mode)"),
-    ("nbval", "nbval", "0.11", False, "notebook tests (dev extra)"),
-    ("pytest", "pytest", "8.0", False, "tests (dev extra)"),
-    (
-        "sentence-transformers",
-        "sentence_transformers",
-        "3.0",
-        False,
-        "offline free-text search (local extra)",
-    ),
-]
-
-
-def _version_tuple(text: str) -> tuple[int, ...]:
-    parts = []
-    for piece in text.split(".")[:3]:
-        digits = "".join(ch for ch in piece if ch.isdigit())
-        parts.append(int(digits or 0))
-    return tuple(parts)
-
-
-def check_package(
-    distribution: str, module: str, minimum: str, required: bool, purpose: str
-) -> Check:
-    """Is the package installed, at least at `minimum`?"""
-    name = f"package {distribution}"
+def package_checks(extras: tuple[str, ...] = ("local", "dev")) -> list[Check]:
+    """Each dependency the installed package declares (pyproject.toml's), extras optional."""
     try:
-        version = importlib.metadata.version(distribution)
+        declared = importlib.metadata.requires("vidrec-helpers") or []
     except importlib.metadata.PackageNotFoundError:
-        extra = "" if required else ' (pip install -e ".[dev,local]")'
-        return Check(
-            name,
-            False,
-            f"not installed, needed for {purpose}: run `pip install -e .`{extra}",
-            required,
-        )
-    if _version_tuple(version) < _version_tuple(minimum):
-        return Check(
-            name,
-            False,
-            f"{version} is too old (need >= {minimum}): pip install -U {distribution}",
-            required,
-        )
-    return Check(name, True, f"{version} ({purpose})", required)
+        fix = "not installed: run `pip install -e .` in the project folder"
+        return [Check("package vidrec-helpers", False, fix)]
+    checks = []
+    for requirement in map(Requirement, declared):
+        marker = requirement.marker
+        if marker is None or marker.evaluate({"extra": ""}):
+            checks.append(check_requirement(requirement))
+            continue
+        extra = next((extra for extra in extras if marker.evaluate({"extra": extra})), None)
+        if extra is not None:  # else another extra, or another platform's requirement
+            checks.append(check_requirement(requirement, extra))
+    return checks
 
 
-def _guard(name: str, required: bool, probe: Callable[[], str], fix: str) -> Check:
+def check_requirement(requirement: Requirement, extra: str | None = None) -> Check:
+    """Is this requirement installed at a version it accepts? Extras are optional."""
+    name, required = f"package {requirement.name}", extra is None
+    install = "pip install -e ." if required else f'pip install -e ".[{extra}]"'
     try:
-        return Check(name, True, probe(), required)
-    except Exception as error:  # doctor reports every failure instead of stopping at the first
-        return Check(name, False, f"{type(error).__name__}: {error} -> {fix}", required)
+        version = importlib.metadata.version(requirement.name)
+    except importlib.metadata.PackageNotFoundError:
+        return Check(name, False, f"not installed: run `{install}`", required)
+    if not requirement.specifier.contains(version, prereleases=True):
+        wanted = f"{requirement.name}{requirement.specifier}"
+        detail = f"{version} does not satisfy {wanted}: run `pip install -U '{wanted}'`"
+        return Check(name, False, detail, required)
+    return Check(name, True, version, required)
+
+
+def _guard(name: str, probe: Callable[[], str], fix: str) -> Check:
+    """Run a probe; any exception becomes a FAIL line with the fix (doctor reports them all)."""
+    try:
+        return Check(name, True, probe())
+    except Exception as error:  # noqa: BLE001 - every failure is reported, none stops doctor
+        return Check(name, False, f"{type(error).__name__}: {error} -> {fix}")
 
 
 def _sample_data() -> str:
     from .samples import load_catalog, load_sample_embeddings, sample_videos
 
-    frame = load_sample_embeddings()
-    counts = frame["kind"].value_counts().to_dict()
+    counts = load_sample_embeddings()["kind"].value_counts().to_dict()
     return (
         f"{len(load_catalog())} catalog entries, {counts.get('video', 0)} video / "
         f"{counts.get('clip', 0)} clip / {counts.get('query', 0)} query vectors, "
@@ -102,41 +82,26 @@ def _sample_data() -> str:
 
 def run_checks(settings: Settings) -> list[Check]:
     """Every check for the chosen mode."""
-    live = settings.mode == "live"
-    checks = [
-        Check(
-            "python",
-            sys.version_info >= (3, 10),
-            f"{sys.version.split()[0]} (need >= 3.10)",
-        ),
-        Check("mode", True, settings.summary()),
-    ]
-    checks += [check_package(*spec) for spec in PACKAGES]
-    checks.append(_guard("sample data", True, _sample_data, "git checkout -- data/"))
-    if live:
-        checks.append(
-            Check(
-                "credential TWELVELABS_API_KEY",
-                settings.twelvelabs_api_key is not None,
-                "set"
-                if settings.twelvelabs_api_key
-                else "not set: add it to .env, or run offline with VIDREC_MODE=offline",
-            )
-        )
-        has_aws = bool(settings.aws_access_key_id and settings.aws_secret_access_key)
-        checks.append(
-            Check(
-                "credential AWS",
-                has_aws or bool(settings.aws_endpoint_url),
-                "set"
-                if has_aws
-                else "AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY not set: add them to .env "
-                "(or rely on an AWS profile; this check then reports FAIL but uploads may still work)",
-                required=False,
-            )
-        )
-    checks.extend(service_checks(settings))
-    return checks
+    version = f"{sys.version.split()[0]} (need >= 3.10)"
+    checks = [Check("python", sys.version_info >= (3, 10), version)]
+    checks += [Check("mode", True, settings.summary()), *package_checks()]
+    checks.append(_guard("sample data", _sample_data, "git checkout -- data/"))
+    if settings.mode == "live":
+        fix = "not set: add it to .env, or run offline with VIDREC_MODE=offline"
+        has_key = settings.twelvelabs_api_key is not None
+        checks.append(Check("credential TWELVELABS_API_KEY", has_key, "set" if has_key else fix))
+    return checks + service_checks(settings)
+
+
+def qdrant_fix(settings: Settings) -> str:
+    """What to do when Qdrant fails: about the server when one is set, else the embedded store."""
+    if settings.qdrant_url:
+        return "check QDRANT_URL / QDRANT_API_KEY, or unset QDRANT_URL to use embedded Qdrant"
+    return (
+        f"the embedded store at {settings.qdrant_path} (QDRANT_PATH) is damaged or open in "
+        "another process: close that process (a notebook kernel, `vidrec serve`), or move the "
+        "folder aside, or set QDRANT_PATH to another folder"
+    )
 
 
 def service_checks(settings: Settings) -> list[Check]:
@@ -144,33 +109,24 @@ def service_checks(settings: Settings) -> list[Check]:
     from .index import connect
 
     def qdrant() -> str:
-        client = connect(settings)
-        names = [c.name for c in client.get_collections().collections]
+        names = [c.name for c in connect(settings).get_collections().collections]
         where = settings.qdrant_url or f"embedded at {settings.qdrant_path}"
         return f"{where}, collections: {', '.join(names) or 'none yet (run vidrec ingest)'}"
 
     def s3() -> str:
-        from .storage import s3_client
+        from .storage import bucket_name, ensure_bucket, s3_client
 
         client = s3_client(settings)
-        endpoint = client.meta.endpoint_url
-        if settings.mode == "live":
-            client.head_bucket(Bucket=settings.s3_bucket)
-            return f"bucket {settings.s3_bucket} reachable at {endpoint}"
-        client.list_buckets()
-        return f"local S3 server at {endpoint}"
+        if settings.mode == "offline":
+            client.list_buckets()
+            return f"local S3 server at {client.meta.endpoint_url}"
+        bucket = bucket_name(settings)
+        ensure_bucket(client, bucket, settings.aws_region, create=False)
+        return f"bucket {bucket} reachable at {client.meta.endpoint_url}"
 
-    checks = [
-        _guard(
-            "service S3", True, s3, "check AWS credentials, S3_BUCKET and AWS_ENDPOINT_URL in .env"
-        ),
-        _guard(
-            "service Qdrant",
-            True,
-            qdrant,
-            "check QDRANT_URL / QDRANT_API_KEY, or unset QDRANT_URL to use embedded Qdrant",
-        ),
-    ]
+    s3_fix = "check AWS credentials, S3_BUCKET and AWS_ENDPOINT_URL in .env"
+    checks = [_guard("service S3", s3, s3_fix)]
+    checks.append(_guard("service Qdrant", qdrant, qdrant_fix(settings)))
     if settings.mode == "live" and settings.twelvelabs_api_key:
 
         def twelvelabs() -> str:
@@ -179,11 +135,8 @@ def service_checks(settings: Settings) -> list[Check]:
             vector = TwelveLabsEmbedder(settings).embed_text("doctor check")
             return f"text embedding ok ({vector.shape[0]}-d, {settings.marengo_model})"
 
-        checks.append(
-            _guard(
-                "service TwelveLabs", True, twelvelabs, "check TWELVELABS_API_KEY and your network"
-            )
-        )
+        fix = "check TWELVELABS_API_KEY and your network"
+        checks.append(_guard("service TwelveLabs", twelvelabs, fix))
     return checks
 
 
@@ -192,8 +145,6 @@ def doctor(settings: Settings, echo: Callable[[str], None] = print) -> int:
     checks = run_checks(settings)
     for check in checks:
         echo(check.line())
-    failed = [c for c in checks if c.required and not c.ok]
-    echo(
-        f"{len(checks) - len(failed)} of {len(checks)} checks passed; {len(failed)} required failed"
-    )
+    failed = sum(check.required and not check.ok for check in checks)
+    echo(f"{len(checks) - failed} of {len(checks)} checks passed; {failed} required failed")
     return 1 if failed else 0
