@@ -19,6 +19,8 @@ from vidrec_helpers.labels import INTENTS
 from vidrec_helpers.samples import SAMPLE_DIMENSION, SAMPLE_MODEL
 from vidrec_helpers.search import DEFAULT, STRATEGIES
 
+V1 = "/api/v1"
+FRONT_END = "http://localhost:3000"
 LEAKED = "tlk_SECRETSECRET1234 at /srv/internal/db.sqlite"
 
 
@@ -52,11 +54,134 @@ def post(http, path, body, **kwargs):
     return http.post(path, data=json.dumps(body), content_type="application/json", **kwargs)
 
 
-# ----- routes ---------------------------------------------------------------------------------
+# ----- the original tutorial's contract --------------------------------------------------------
+
+
+def assert_tutorial_answer(results: object) -> None:
+    """What the original front end keeps: a non-empty array of objects with its fields."""
+    assert isinstance(results, list) and results
+    for item in results:
+        assert {
+            "video_id",
+            "filename",
+            "start_time",
+            "end_time",
+            "score",
+            "confidence",
+            "url",
+        } <= set(item)
+        assert isinstance(item["video_id"], str) and isinstance(item["start_time"], float)
+        assert isinstance(item["filename"], str)
+
+
+def test_tutorial_search_answers_a_bare_array(http):
+    response = post(http, "/search", {"query": INTENTS["family"]}, headers={"Origin": FRONT_END})
+    assert response.status_code == 200
+    assert response.headers["Access-Control-Allow-Origin"] == FRONT_END
+    results = response.get_json()
+    assert_tutorial_answer(results)
+    assert "" in {item["filename"] for item in results}  # catalog entries without a file
+
+
+def test_tutorial_preflight_allows_the_front_end(http):
+    preflight = http.options(
+        "/search",
+        headers={
+            "Origin": FRONT_END,
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "content-type",
+        },
+    )
+    assert preflight.status_code == 200
+    assert preflight.headers["Access-Control-Allow-Origin"] == FRONT_END
+    assert "POST" in preflight.headers["Access-Control-Allow-Methods"]
+
+
+def test_index_answers_200_with_the_routes(http):
+    response = http.get("/")
+    assert response.status_code == 200
+    routes = response.get_json()["routes"]
+    assert "POST /search" in routes and f"POST {V1}/search" in routes
+    assert "POST /api/search" not in routes
+
+
+def test_serve_warms_the_text_model_before_it_listens(sample, settings, monkeypatch):
+    from vidrec_helpers import api
+    from vidrec_helpers.session import open_session
+
+    client, name = sample
+    session = open_session(
+        settings,
+        client=client,
+        collection=name,
+        encoder=PresetOnlyEmbedder(),
+        ingest_if_empty=False,
+    )
+    events = []
+    monkeypatch.setattr(session, "warm_up", lambda: events.append("warm") or True)
+
+    def listening(*args, **kwargs):
+        events.append("listen")
+        raise KeyboardInterrupt  # stop before serving
+
+    monkeypatch.setattr(api, "make_server", listening)
+    with pytest.raises(KeyboardInterrupt):
+        api.serve("127.0.0.1", 0, session=session)
+    assert events == ["warm", "listen"]
+
+
+# ----- requests a browser page on another site could make ------------------------------------
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", None])
+def test_a_body_that_is_not_json_is_415(http, content_type):
+    body = json.dumps({"intent": "kids"})
+    headers = {"Content-Type": content_type} if content_type else {}
+    response = http.post("/search", data=body, headers=headers)
+    assert response.status_code == 415
+    assert "Content-Type: application/json" in response.get_json()["error"]
+
+
+def test_deeply_nested_json_is_a_400(http, caplog):
+    with caplog.at_level(logging.ERROR):
+        response = http.post("/search", data="[" * 5000, content_type="application/json")
+    assert response.status_code == 400
+    assert "nested too deeply" in response.get_json()["error"]
+    assert "Traceback" not in caplog.text
+
+
+@pytest.mark.parametrize("host", ["evil.example", "evil.example:5000", "127.0.0.1.evil.example"])
+def test_a_foreign_host_is_refused(http, host):
+    response = http.get("/api/v1/health", headers={"Host": host})
+    assert response.status_code == 400
+    assert "--allowed-host" in response.get_json()["error"]
+
+
+@pytest.mark.parametrize("host", ["localhost:5000", "127.0.0.1", "[::1]:8080", "LOCALHOST"])
+def test_local_hosts_are_accepted(http, host):
+    assert http.get("/api/v1/health", headers={"Host": host}).status_code == 200
+
+
+def test_allowed_hosts_are_added(sample, settings):
+    client, name = sample
+    app = create_app(
+        settings,
+        client=client,
+        collection=name,
+        encoder=PresetOnlyEmbedder(),
+        allowed_hosts=["search.example.org"],
+    )
+    http = app.test_client()
+    assert http.get("/", headers={"Host": "search.example.org"}).status_code == 200
+    assert http.get("/", headers={"Host": "localhost"}).status_code == 200
+    assert http.get("/", headers={"Host": "other.example.org"}).status_code == 400
+
+
+# ----- vidrec's richer answers ------------------------------------------------------------------
 
 
 def test_health(http):
-    response = http.get("/api/health")
+    response = http.get("/api/v1/health")
     assert response.status_code == 200
     data = response.get_json()
     assert data["status"] == "ok" and data["mode"] == "offline"
@@ -67,12 +192,12 @@ def test_health(http):
 
 
 def test_labels(http):
-    data = http.get("/api/labels").get_json()
+    data = http.get("/api/v1/labels").get_json()
     assert data["intents"] == INTENTS and set(data["strategies"]) == set(STRATEGIES)
 
 
 def test_search_by_intent_and_mood(http):
-    response = post(http, "/search", {"intent": "kids", "mood": "musical", "top_k": 5})
+    response = post(http, V1 + "/search", {"intent": "kids", "mood": "musical", "top_k": 5})
     assert response.status_code == 200
     data = response.get_json()
     assert len(data["results"]) == 5 and data["strategy"] == DEFAULT
@@ -90,20 +215,20 @@ def test_search_by_intent_and_mood(http):
         assert name in first
 
 
-def test_search_with_strategy_filters_and_api_prefix(http):
+def test_search_with_strategy_and_filters(http):
     body = {
         "intent": "kids",
         "mood": "musical",
         "strategy": "fusion",
         "filters": {"intent": "family"},
     }
-    data = post(http, "/api/search", body).get_json()
+    data = post(http, V1 + "/search", body).get_json()
     assert data["strategy"] == "fusion"
     assert data["results"] and all(r["intent"] == "family" for r in data["results"])
 
 
 def test_search_by_query_text(http):
-    data = post(http, "/search", {"query": INTENTS["sci-fi"], "top_k": 3}).get_json()
+    data = post(http, V1 + "/search", {"query": INTENTS["sci-fi"], "top_k": 3}).get_json()
     assert [r["intent"] for r in data["results"]].count("sci-fi") >= 2
 
 
@@ -115,7 +240,7 @@ def test_free_text_without_a_text_model_is_422_with_the_hint(http):
 
 def test_similar(http):
     body = {"video_ids": ["kids-musical-1"], "not": ["kids-musical-2"], "top_k": 4}
-    response = post(http, "/similar", body)
+    response = post(http, V1 + "/similar", body)
     assert response.status_code == 200
     ids = [r["video_id"] for r in response.get_json()["results"]]
     assert len(ids) == 4 and not {"kids-musical-1", "kids-musical-2"} & set(ids)
@@ -161,13 +286,13 @@ def test_search_400s_say_what_is_wrong(http, body, message):
     ],
 )
 def test_similar_400s(http, body, message):
-    response = post(http, "/similar", body)
+    response = post(http, V1 + "/similar", body)
     assert response.status_code == 400
     assert message in response.get_json()["error"]
 
 
 def test_unknown_video_is_404(http):
-    response = post(http, "/similar", {"video_ids": ["no-such-video"]})
+    response = post(http, V1 + "/similar", {"video_ids": ["no-such-video"]})
     assert response.status_code == 404
     assert "'no-such-video'" in response.get_json()["error"]
 
@@ -191,7 +316,7 @@ def test_empty_collection_is_503_with_the_next_step(settings):
     ensure_collection(client, "empty", SAMPLE_MODEL, SAMPLE_DIMENSION)
     app = create_app(settings, client=client, collection="empty", encoder=PresetOnlyEmbedder())
     http = app.test_client()
-    assert http.get("/api/health").get_json()["points"] == 0
+    assert http.get("/api/v1/health").get_json()["points"] == 0
     response = post(http, "/search", {"intent": "kids"})
     assert response.status_code == 503
     assert "run `vidrec ingest` first" in response.get_json()["error"]
@@ -200,7 +325,7 @@ def test_empty_collection_is_503_with_the_next_step(settings):
 def test_defaults_come_from_the_settings():
     app = create_app()  # offline, QDRANT_PATH=:memory: (conftest): a fresh, empty store
     http = app.test_client()
-    data = http.get("/api/health").get_json()
+    data = http.get("/api/v1/health").get_json()
     assert (data["mode"], data["model"], data["points"]) == ("offline", SAMPLE_MODEL, 0)
     assert data["collection"] == "vidrec_all_minilm_l6_v2_384"
     assert post(http, "/search", {"intent": "kids"}).status_code == 503
@@ -248,9 +373,9 @@ def test_500_hides_the_exception_and_logs_it_masked(sample, settings, caplog):
 
 
 def test_cors_allows_local_pages_only(http):
-    allowed = http.get("/api/health", headers={"Origin": "http://localhost:8866"})
+    allowed = http.get("/api/v1/health", headers={"Origin": "http://localhost:8866"})
     assert allowed.headers["Access-Control-Allow-Origin"] == "http://localhost:8866"
-    other = http.get("/api/health", headers={"Origin": "https://evil.example"})
+    other = http.get("/api/v1/health", headers={"Origin": "https://evil.example"})
     assert "Access-Control-Allow-Origin" not in other.headers
 
 
@@ -269,42 +394,55 @@ def test_cors_origins_are_configurable(sample, settings):
         headers={"Origin": "https://app.example", "Access-Control-Request-Method": "POST"},
     )
     assert preflight.headers["Access-Control-Allow-Origin"] == "https://app.example"
-    local = http.get("/api/health", headers={"Origin": "http://localhost:8866"})
+    local = http.get("/api/v1/health", headers={"Origin": "http://localhost:8866"})
     assert "Access-Control-Allow-Origin" not in local.headers
 
 
 # ----- over real HTTP -------------------------------------------------------------------------
 
 
-def test_over_real_http(app):
+def front_end_request(url: str, body: bytes, origin: str = FRONT_END) -> urllib.request.Request:
+    """A request shaped as the original Next.js front end sends it (fetch with a JSON body)."""
+    headers = {"Content-Type": "application/json", "Origin": origin, "Accept": "*/*"}
+    return urllib.request.Request(f"{url}/search", data=body, headers=headers, method="POST")
+
+
+def test_the_original_front_end_over_real_http(app):
     url, stop = start_background_server(app, port=0)
     try:
-        with urllib.request.urlopen(f"{url}/api/health", timeout=10) as response:
-            assert json.load(response)["points"] == 758
-        request = urllib.request.Request(
+        preflight = urllib.request.Request(
             f"{url}/search",
-            data=json.dumps({"intent": "kids", "mood": "musical", "top_k": 3}).encode(),
-            headers={"Content-Type": "application/json"},
+            method="OPTIONS",
+            headers={
+                "Origin": FRONT_END,
+                "Access-Control-Request-Method": "POST",
+                "Access-Control-Request-Headers": "content-type",
+            },
         )
-        with urllib.request.urlopen(request, timeout=10) as response:
-            assert len(json.load(response)["results"]) == 3
-        bad = urllib.request.Request(
-            f"{url}/search", data=b"{}", headers={"Content-Type": "application/json"}
-        )
+        with urllib.request.urlopen(preflight, timeout=10) as response:
+            assert response.headers["Access-Control-Allow-Origin"] == FRONT_END
+            assert "content-type" in response.headers["Access-Control-Allow-Headers"].lower()
+        query = json.dumps({"query": INTENTS["kids"]}).encode()
+        with urllib.request.urlopen(front_end_request(url, query), timeout=10) as response:
+            assert response.headers["Access-Control-Allow-Origin"] == FRONT_END
+            results = json.load(response)
+        assert_tutorial_answer(results)
         with pytest.raises(urllib.error.HTTPError) as caught:
-            urllib.request.urlopen(bad, timeout=10)
-        assert caught.value.code == 400
+            urllib.request.urlopen(front_end_request(url, b"{}"), timeout=10)
+        assert caught.value.code == 400 and "error" in json.load(caught.value)
+        with urllib.request.urlopen(f"{url}/", timeout=10) as response:
+            assert "POST /search" in json.load(response)["routes"]
     finally:
         stop()
     with pytest.raises(urllib.error.URLError):
-        urllib.request.urlopen(f"{url}/api/health", timeout=2)
+        urllib.request.urlopen(f"{url}/api/v1/health", timeout=2)
 
 
 def test_search_can_steer_away_from_videos(http):
-    first = post(http, "/search", {"intent": "kids", "mood": "musical", "top_k": 3}).get_json()
+    first = post(http, V1 + "/search", {"intent": "kids", "mood": "musical", "top_k": 3}).get_json()
     rejected = first["results"][0]["video_id"]
     body = {"intent": "kids", "mood": "musical", "top_k": 3, "not": [rejected]}
-    again = post(http, "/search", body)
+    again = post(http, V1 + "/search", body)
     assert again.status_code == 200
     assert rejected not in [r["video_id"] for r in again.get_json()["results"]]
     unknown = post(http, "/search", {"intent": "kids", "not": ["no-such-video"]})

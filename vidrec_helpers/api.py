@@ -1,8 +1,12 @@
 """The Flask search API of the original tutorial, hardened: validated JSON in, JSON out.
 
-Routes: `GET /api/health`, `GET /api/labels`, `POST /search` and `POST /similar` (also under
-`/api/`). Bad input gets a 400 that says what is wrong; an unexpected failure gets a 500 with a
-request id (the detail goes to the log, secrets masked), never the exception text.
+`POST /search` answers exactly as the original tutorial's API did (a bare JSON array of results),
+so its Next.js front end works unchanged. vidrec's richer answers (strategy, timing, filters)
+live under `/api/v1/`: `search`, `similar`, `health`, `labels`. `GET /` lists the routes.
+Bad input gets a 4xx that says what is wrong; an unexpected failure gets a 500 with a request id
+(the detail goes to the log, secrets masked), never the exception text. POST bodies must be JSON
+(415 otherwise: a page on another site cannot send one without a CORS preflight), and the `Host`
+header must name this machine or an allowed host (a DNS-rebinding page cannot read results).
 """
 
 from __future__ import annotations
@@ -10,27 +14,29 @@ from __future__ import annotations
 import contextlib
 import logging
 import re
+import sys
 import threading
 import traceback
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from flask import Flask, g, jsonify, request
 from flask_cors import CORS
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ValidationError
 from qdrant_client import QdrantClient
 from werkzeug.exceptions import HTTPException
 from werkzeug.serving import make_server
 
-from .config import SecretMaskingFilter, Settings, VidrecError, get_settings, mask_secrets
+from vidrec_standins.background import BackgroundServer
+
+from .api_models import SearchBody, SimilarBody
+from .config import SecretMaskingFilter, Settings, VidrecError, mask_secrets
 from .embeddings import EmbeddingError
-from .index import collection_name, connect, count_points, is_embedded
+from .index import is_embedded
 from .labels import INTENTS, MOODS
 from .search import (
     DEFAULT,
-    MAX_EXAMPLE_IDS,
-    MAX_TOP_K,
     STRATEGIES,
     EmptyCollectionError,
     InvalidQueryError,
@@ -45,50 +51,14 @@ logger.addFilter(SecretMaskingFilter())
 
 #: Largest request body (bytes): a search request is a few hundred bytes.
 MAX_CONTENT_LENGTH = 16 * 1024
-#: Longest query or keywords text accepted by the API (each model may allow less).
-MAX_QUERY_CHARS = 2000
 #: Browsers may call the API from pages on this machine only, unless told otherwise.
 DEFAULT_CORS_ORIGINS: list[str | re.Pattern[str]] = [
     re.compile(r"^https?://(localhost|127\.0\.0\.1)(:\d+)?$")
 ]
-
-
-class FiltersBody(BaseModel):
-    """Optional conditions every result must meet."""
-
-    model_config = ConfigDict(extra="forbid", strict=True)
-
-    intent: str | None = None
-    mood: str | None = None
-    min_duration: float | None = Field(default=None, ge=0)
-    max_duration: float | None = Field(default=None, ge=0)
-
-
-class SearchBody(BaseModel):
-    """`{"query": "..."}` or `{"intent", "mood", "keywords", "top_k"}`, plus strategy, filters
-    and `not` (video ids to steer away from)."""
-
-    model_config = ConfigDict(extra="forbid", strict=True, populate_by_name=True)
-
-    query: str | None = Field(default=None, max_length=MAX_QUERY_CHARS)
-    intent: str | None = None
-    mood: str | None = None
-    keywords: str | list[str] | None = Field(default=None, max_length=MAX_QUERY_CHARS)
-    top_k: int = Field(default=10, ge=1, le=MAX_TOP_K)
-    strategy: str | None = None
-    filters: FiltersBody | None = None
-    not_: list[str] = Field(default_factory=list, alias="not", max_length=MAX_EXAMPLE_IDS)
-
-
-class SimilarBody(BaseModel):
-    """`{"video_ids": [...], "not": [...], "top_k": 10}`: more like these, not like those."""
-
-    model_config = ConfigDict(extra="forbid", strict=True, populate_by_name=True)
-
-    video_ids: list[str] = Field(min_length=1, max_length=MAX_EXAMPLE_IDS)
-    not_: list[str] = Field(default_factory=list, alias="not", max_length=MAX_EXAMPLE_IDS)
-    top_k: int = Field(default=10, ge=1, le=MAX_TOP_K)
-    filters: FiltersBody | None = None
+#: `Host` names always accepted: this machine. A deployed server adds its own (`--allowed-host`).
+LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
+#: Where vidrec's richer answers live.
+API_PREFIX = "/api/v1"
 
 
 class BadRequest(Exception):
@@ -110,7 +80,10 @@ def _problem(error: dict[str, Any], model: type[BaseModel]) -> str:
 
 def parse_body(model: type[BaseModel]) -> Any:
     """The request's JSON body validated by `model`, or a BadRequest saying what is wrong."""
-    body = request.get_json(force=True, silent=True)
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError:  # the json module gives up on `[[[...` thousands deep
+        raise BadRequest("the JSON body is nested too deeply: send a flat JSON object") from None
     if not isinstance(body, dict):
         example = '{"intent": "kids", "mood": "musical", "top_k": 5}'
         if model is SimilarBody:
@@ -127,18 +100,18 @@ def _error(status: int, message: str, **extra: Any) -> tuple[Any, int]:
     return jsonify({"error": message, "request_id": g.get("request_id"), **extra}), status
 
 
+#: The HTTP status of each kind of learner-facing error; any other VidrecError is a 422.
+_STATUSES: tuple[tuple[type[Exception], int], ...] = (
+    (InvalidQueryError, 400),
+    (UnknownVideoError, 404),
+    (ModelMismatchError, 409),
+    (EmptyCollectionError, 503),
+    (EmbeddingError, 502),  # TwelveLabs refused or failed
+)
+
+
 def _status_of(error: VidrecError) -> int:
-    if isinstance(error, InvalidQueryError):
-        return 400
-    if isinstance(error, UnknownVideoError):
-        return 404
-    if isinstance(error, ModelMismatchError):
-        return 409
-    if isinstance(error, EmptyCollectionError):
-        return 503
-    if isinstance(error, EmbeddingError):  # TwelveLabs refused or failed
-        return 502
-    return 422
+    return next((status for kind, status in _STATUSES if isinstance(error, kind)), 422)
 
 
 def _register_errors(app: Flask) -> None:
@@ -184,29 +157,35 @@ def _search_arguments(body: SearchBody) -> dict[str, Any]:
     }
 
 
-def app_session(
-    settings: Settings | None = None,
-    *,
-    client: QdrantClient | None = None,
-    collection: str | None = None,
-    encoder: QueryEncoder | Any | None = None,
-) -> Session:
-    """The Session the API searches through; anything not given comes from the settings.
+def tutorial_results(response: Any) -> list[dict[str, Any]]:
+    """The original tutorial's answer: a bare list of results, `filename` always a string."""
+    return [{**result.to_dict(), "filename": result.filename or ""} for result in response.results]
 
-    The API never ingests on its own: an empty collection answers 503 "run `vidrec ingest`".
-    """
-    settings = settings or get_settings()
-    if client is None and collection is None and encoder is None:
-        return open_session(settings, ingest_if_empty=False)
-    if encoder is None:
-        from .embeddings import make_embedder
 
-        encoder = make_embedder(settings)
-    if not isinstance(encoder, QueryEncoder):
-        encoder = QueryEncoder(encoder)
-    client = client or connect(settings)
-    collection = collection or collection_name(encoder.model, encoder.dimension)
-    return Session(settings, client, encoder.embedder, encoder, collection)
+def host_name(header: str) -> str:
+    """The name in a `Host` header: `example.com:5000` -> `example.com`, `[::1]:5000` -> `::1`."""
+    if header.startswith("["):
+        return header[1:].partition("]")[0].lower()
+    return header.partition(":")[0].lower()
+
+
+def _check_request(allowed_hosts: frozenset[str]) -> tuple[Any, int] | None:
+    """Refuse a foreign `Host` (400) and a POST body that is not JSON (415)."""
+    header = request.headers.get("Host", "")
+    # werkzeug's TRUSTED_HOSTS cannot express an IPv6 address such as [::1], hence this check.
+    if host_name(header) not in allowed_hosts:
+        return _error(
+            400,
+            f"Host {header[:100]!r} is not allowed: this server answers to "
+            f"{', '.join(sorted(allowed_hosts))}; start it with `vidrec serve --allowed-host NAME` "
+            "to accept the name a deployed front end uses",
+        )
+    if request.method == "POST" and not request.is_json:
+        sent = request.mimetype or "no Content-Type"
+        return _error(
+            415, f"send the body as JSON with Content-Type: application/json (got {sent})"
+        )
+    return None
 
 
 def create_app(
@@ -217,19 +196,20 @@ def create_app(
     encoder: QueryEncoder | Any | None = None,
     session: Session | None = None,
     cors_origins: Sequence[str | re.Pattern[str]] | None = None,
+    allowed_hosts: Iterable[str] = (),
     max_content_length: int = MAX_CONTENT_LENGTH,
 ) -> Flask:
-    """The search API as a Flask app, searching through `session` (or one made by `app_session`).
+    """The search API as a Flask app, searching through `session` (default: `open_session`).
 
-    `encoder` may be a QueryEncoder or an embedder (wrapped in one). CORS allows
-    `cors_origins` (default: http(s)://localhost and 127.0.0.1 on any port; never `*`).
+    `encoder` may be a QueryEncoder or an embedder. CORS allows `cors_origins` (default:
+    http(s)://localhost and 127.0.0.1 on any port; never `*`); `Host` may name this machine or
+    one of `allowed_hosts`. The API never ingests: an empty collection answers 503.
     """
-    session = session or app_session(
-        settings, client=client, collection=collection, encoder=encoder
+    session = session or open_session(
+        settings, client=client, collection=collection, encoder=encoder, ingest_if_empty=False
     )
-    settings, client, collection = session.settings, session.client, session.collection
-    encoder = session.encoder
-    lock = threading.Lock() if is_embedded(client) else contextlib.nullcontext()
+    lock = threading.Lock() if is_embedded(session.client) else contextlib.nullcontext()
+    hosts = frozenset(LOCAL_HOSTS) | {host_name(name) for name in allowed_hosts}
 
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = max_content_length
@@ -239,33 +219,41 @@ def create_app(
     _register_errors(app)
 
     @app.before_request
-    def assign_request_id():
+    def check_request():
         g.request_id = uuid.uuid4().hex[:12]
+        return _check_request(hosts)
 
     @app.after_request
     def tag_response(response):
         response.headers["X-Request-ID"] = g.get("request_id", "")
         return response
 
-    @app.get("/api/health")
+    _add_routes(app, session, lock)
+    return app
+
+
+def _add_routes(app: Flask, session: Session, lock: Any) -> None:
+    """The tutorial's `/search`, vidrec's `/api/v1/...` routes, and the index at `/`."""
+
+    @app.get("/")
+    def index():
+        routes = [
+            f"{' '.join(sorted(rule.methods - {'HEAD', 'OPTIONS'}))} {rule.rule}"
+            for rule in app.url_map.iter_rules()
+            if rule.endpoint != "static"
+        ]
+        return jsonify({"name": "vidrec search API", "routes": sorted(routes)})
+
+    @app.get(f"{API_PREFIX}/health")
     def health():
         with lock:
-            points = count_points(client, collection)
-            videos = count_points(client, collection, scope="video") if points else 0
-        return jsonify(
-            {
-                "status": "ok" if points else "empty: run `vidrec ingest` first",
-                "mode": settings.mode,
-                "model": encoder.model,
-                "dimension": encoder.dimension,
-                "collection": collection,
-                "points": points,
-                "videos": videos,
-                "default_strategy": DEFAULT,
-            }
-        )
+            status = session.status()
+            videos = session.point_count(scope="video") if status["points"] else 0
+        ready = "ok" if status["points"] else "empty: run `vidrec ingest` first"
+        extra = {"dimension": session.encoder.dimension, "videos": videos}
+        return jsonify({"status": ready, **status, **extra, "default_strategy": DEFAULT})
 
-    @app.get("/api/labels")
+    @app.get(f"{API_PREFIX}/labels")
     def labels():
         return jsonify(
             {
@@ -276,16 +264,20 @@ def create_app(
             }
         )
 
-    @app.post("/search")
-    @app.post("/api/search")
-    def search_route():
+    def run_search() -> Any:
         body = parse_body(SearchBody)
         with lock:
-            response = session.search(**_search_arguments(body))
-        return jsonify(response.to_dict())
+            return session.search(**_search_arguments(body))
 
-    @app.post("/similar")
-    @app.post("/api/similar")
+    @app.post("/search")
+    def tutorial_search():
+        return jsonify(tutorial_results(run_search()))
+
+    @app.post(f"{API_PREFIX}/search")
+    def search_route():
+        return jsonify(run_search().to_dict())
+
+    @app.post(f"{API_PREFIX}/similar")
     def similar_route():
         body = parse_body(SimilarBody)
         filters = body.filters.model_dump(exclude_none=True) if body.filters else None
@@ -293,34 +285,28 @@ def create_app(
             response = session.similar(body.video_ids, body.not_, top_k=body.top_k, filters=filters)
         return jsonify(response.to_dict())
 
-    return app
-
 
 def start_background_server(
     app: Flask, host: str = "127.0.0.1", port: int = 0
 ) -> tuple[str, Callable[[], None]]:
     """Serve `app` from a thread (port 0: any free port); returns its URL and a stop function."""
-    server = make_server(host, port, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="vidrec-api", daemon=True)
-    thread.start()
-
-    def stop() -> None:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
-
-    return f"http://{host}:{server.server_port}", stop
+    server = BackgroundServer(app, host=host, port=port, name="vidrec-api")
+    return server.start(), server.stop
 
 
 def serve(
-    host: str = "127.0.0.1",
-    port: int = 5000,
-    settings: Settings | None = None,
-    app: Flask | None = None,
+    host: str = "127.0.0.1", port: int = 5000, session: Session | None = None, **app_options: Any
 ) -> None:
-    """Run the API until Ctrl+C (`vidrec serve`). It has no authentication: keep it on 127.0.0.1."""
-    app = app or create_app(settings)
-    if host not in ("127.0.0.1", "localhost", "::1"):
+    """Run the API until Ctrl+C (`vidrec serve`). It has no authentication: keep it on 127.0.0.1.
+
+    The text model is loaded before the server listens, so the first free-text request (the
+    original front end gives up after 15 s) does not wait for it. `app_options` go to create_app.
+    """
+    session = session or open_session(ingest_if_empty=False)
+    app = create_app(session=session, **app_options)
+    if session.warm_up():
+        print(f"text model ready: {session.model}", file=sys.stderr, flush=True)
+    if host not in LOCAL_HOSTS:
         logger.warning("serving on %s: anyone who can reach this address can query the API", host)
     server = make_server(host, port, app, threaded=True)
     print(f"vidrec API on http://{host}:{server.server_port} (Ctrl+C to stop)", flush=True)

@@ -156,12 +156,19 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from .api import create_app, serve
+    from .api import serve
 
     settings = get_settings()
     print(settings.summary(), file=sys.stderr)
-    app = create_app(session=_session(settings), cors_origins=args.cors_origin or None)
-    serve(args.host, args.port, settings, app=app)
+    # A specific bind address is a name clients use too; 0.0.0.0 and :: are not.
+    bound = [] if args.host in ("0.0.0.0", "::") else [args.host]
+    serve(
+        args.host,
+        args.port,
+        session=_session(settings),
+        cors_origins=args.cors_origin or None,
+        allowed_hosts=[*bound, *args.allowed_host],
+    )
     return 0
 
 
@@ -240,13 +247,20 @@ def add_search_commands(sub) -> None:
     p.set_defaults(func=cmd_evaluate)
 
     p = sub.add_parser("serve", help="run the search API (Flask) on this machine")
-    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=5000)
     p.add_argument(
         "--cors-origin",
         action="append",
         metavar="ORIGIN",
         help="allow browser pages from this origin (repeatable; default: localhost only)",
+    )
+    p.add_argument(
+        "--allowed-host",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="accept requests addressed to this host name (repeatable; localhost always)",
     )
     p.set_defaults(func=cmd_serve)
 

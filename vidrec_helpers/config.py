@@ -89,6 +89,8 @@ class Settings(BaseSettings):
     qdrant_url: str | None = Field(default=None, validation_alias="QDRANT_URL")
     qdrant_api_key: SecretStr | None = Field(default=None, validation_alias="QDRANT_API_KEY")
     qdrant_path: str = Field(default=".vidrec/qdrant", validation_alias="QDRANT_PATH")
+    #: Seconds a Qdrant server request may take (qdrant-client's own default is 5 s).
+    qdrant_timeout: int | None = Field(default=None, gt=0, validation_alias="QDRANT_TIMEOUT")
     cache_dir: str = Field(default=".vidrec/cache", validation_alias="VIDREC_CACHE_DIR")
     forced_mode: Mode | None = Field(default=None, validation_alias="VIDREC_MODE")
 
@@ -105,7 +107,12 @@ class Settings(BaseSettings):
         return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator(
-        "twelvelabs_base_url", "aws_endpoint_url", "qdrant_url", "forced_mode", mode="before"
+        "twelvelabs_base_url",
+        "aws_endpoint_url",
+        "qdrant_url",
+        "forced_mode",
+        "qdrant_timeout",
+        mode="before",
     )
     @classmethod
     def _blank_str_is_none(cls, value: object) -> object:
@@ -130,7 +137,9 @@ class Settings(BaseSettings):
             self.aws_session_token,
             self.qdrant_api_key,
         )
-        return [f.get_secret_value() for f in fields if f and f.get_secret_value()]
+        values = [f.get_secret_value() for f in fields if f and f.get_secret_value()]
+        urls = (self.qdrant_url, self.aws_endpoint_url, self.twelvelabs_base_url)
+        return values + [password for url in urls if url and (password := url_password(url))]
 
     def require_live(self) -> None:
         """Raise a clear error when live mode lacks the TwelveLabs key."""
@@ -142,9 +151,10 @@ class Settings(BaseSettings):
 
     def summary(self) -> str:
         """One line for the top of a notebook or CLI run (no secrets)."""
-        store = self.qdrant_url or f"embedded Qdrant at {self.qdrant_path}"
+        store = mask_url(self.qdrant_url) if self.qdrant_url else None
+        store = store or f"embedded Qdrant at {self.qdrant_path}"
         if self.mode == "live":
-            s3 = self.aws_endpoint_url or f"AWS S3 ({self.aws_region})"
+            s3 = mask_url(self.aws_endpoint_url or "") or f"AWS S3 ({self.aws_region})"
         else:
             s3 = "local S3 server"
         model = self.marengo_model if self.mode == "live" else "sample vectors (all-MiniLM-L6-v2)"
@@ -170,6 +180,29 @@ _SECRET_PATTERNS = [
     re.compile(r"AKIA[0-9A-Z]{16}"),
     re.compile(r"tlk_[0-9A-Za-z]{8,}"),
 ]
+#: `scheme://user:password@`: the password part of a URL's userinfo.
+_URL_PASSWORD = re.compile(
+    r"(?P<keep>\b[a-z][a-z0-9+.-]*://[^\s/@:]*:)[^\s/]+(?=@[^\s/@]*(?:$|[\s/?#]))", re.IGNORECASE
+)
+#: Query parameters that carry a credential (`api_key=`, `X-Amz-Signature=`, `token=`...).
+_URL_SECRET_PARAMETER = re.compile(
+    r"(?P<keep>[?&][^=&\s#]*(?:key|token|secret|password|signature|credential)[^=&\s#]*=)[^&\s#]+",
+    re.IGNORECASE,
+)
+
+
+def url_password(url: str) -> str | None:
+    """The password in a URL's userinfo (`http://user:password@host`), or None."""
+    match = re.match(
+        r"[a-z][a-z0-9+.-]*://[^\s/@:]*:([^\s/]+)@[^\s/@]*(?:$|[\s/?#])", url, re.IGNORECASE
+    )
+    return match.group(1) if match else None
+
+
+def mask_url(url: str) -> str:
+    """`url` with its userinfo password and credential query values replaced by `****`."""
+    url = _URL_PASSWORD.sub(r"\g<keep>****", url)
+    return _URL_SECRET_PARAMETER.sub(r"\g<keep>****", url)
 
 
 def _register_secrets(settings: Settings) -> None:
@@ -186,7 +219,7 @@ def mask_secrets(text: str) -> str:
             text = text.replace(value, "****")
     for pattern in _SECRET_PATTERNS:
         text = pattern.sub("****", text)
-    return text
+    return mask_url(text)
 
 
 class SecretMaskingFilter(logging.Filter):

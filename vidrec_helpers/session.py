@@ -1,22 +1,43 @@
 """One object that holds what every front end needs: settings, Qdrant, the encoder, the collection.
 
-The notebooks, the widgets, the Flask API and the CLI all search through a `Session`, so they
-behave the same. Video URLs are signed when results are read, not when videos are indexed:
-presigned URLs expire, and offline the local S3 server lives only as long as its process.
+The notebooks, the widgets, the Flask API and the CLI all open a `Session` with `open_session`,
+so they behave the same. Video URLs are signed when a result's `url` is first read, not when
+videos are indexed nor when results are found: presigned URLs expire, and offline the local S3
+server (and its uploads) need not start until a video is played.
 """
 
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields
+from pathlib import Path
 from typing import Any
 
 from qdrant_client import QdrantClient
 
 from .config import Settings, get_settings
-from .embeddings import Embedder, SampleEmbedder, make_embedder
+from .embeddings import Embedder, make_embedder
 from .index import collection_name, connect, count_points
-from .search import QueryEncoder, SearchResponse, search, similar
+from .search import QueryEncoder, Result, SearchResponse, search, similar
+
+
+class SignedResult(Result):
+    """A Result whose playable `url` is signed on first read (no S3 until a video is played)."""
+
+    _sign: Callable[[Result], str | None] | None = None
+    _url: str | None = None
+
+    @property  # type: ignore[override]
+    def url(self) -> str | None:
+        if self._url is None and self._sign is not None:
+            sign, self._sign = self._sign, None
+            self._url = sign(self)
+        return self._url
+
+    @url.setter
+    def url(self, value: str | None) -> None:
+        self._url = value
 
 
 @dataclass
@@ -30,6 +51,7 @@ class Session:
     collection: str
     url_expiry: int = 3600
     _s3: Any = field(default=None, repr=False)
+    _sample_keys: dict[str, str] = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
@@ -40,8 +62,8 @@ class Session:
     def model(self) -> str:
         return self.embedder.model
 
-    def point_count(self) -> int:
-        return count_points(self.client, self.collection)
+    def point_count(self, scope: str | None = None) -> int:
+        return count_points(self.client, self.collection, scope=scope)
 
     def status(self) -> dict[str, Any]:
         """Mode, model, collection and its size: the status line of every front end."""
@@ -59,32 +81,51 @@ class Session:
 
         return self.mode == "live" or local_model_available()
 
+    def warm_up(self) -> bool:
+        """Offline, load the local text model now (~10 s), so no request waits for it."""
+        if self.mode != "offline" or not self.free_text_available():
+            return False
+        self.embedder.embed_text("warming up the text model")
+        return True
+
     def _storage(self) -> Any:
         """An S3 client; offline, the sample clips are (re)uploaded to this process's server."""
         with self._lock:
             if self._s3 is None:
-                from .storage import ensure_bucket, s3_client, upload_many
+                from .storage import UploadResult, ensure_bucket, s3_client, upload_many
 
                 client = s3_client(self.settings)
                 if self.mode == "offline":
                     from .samples import sample_videos
 
                     ensure_bucket(client, self.settings.s3_bucket, self.settings.aws_region)
-                    upload_many(client, self.settings.s3_bucket, sample_videos())
+                    uploads = upload_many(client, self.settings.s3_bucket, sample_videos())
+                    done = [item for item in uploads if isinstance(item, UploadResult)]
+                    self._sample_keys = {Path(item.path).name: item.key for item in done}
                 self._s3 = client
             return self._s3
 
-    def refresh_urls(self, response: SearchResponse) -> SearchResponse:
-        """Sign a fresh playable URL for every result that has a video in S3."""
+    def playable_url(self, result: Result) -> str | None:
+        """A fresh presigned URL of the result's video; None when it has no video in S3."""
         from .storage import playable_url
 
-        keyed = [r for r in response.results if getattr(r, "s3_key", None)]
-        if keyed:
-            client = self._storage()
-            for result in keyed:
-                result.url = playable_url(
-                    client, self.settings.s3_bucket, result.s3_key, expires=self.url_expiry
-                )
+        client = self._storage()
+        key = result.s3_key or self._sample_keys.get(result.filename or "")
+        if not key:
+            return None
+        return playable_url(client, self.settings.s3_bucket, key, expires=self.url_expiry)
+
+    def refresh_urls(self, response: SearchResponse) -> SearchResponse:
+        """Give every result that may have a video in S3 a `url` signed when first read.
+
+        Offline, the sample clips are indexed without their S3 keys (nothing is uploaded before
+        a video is played); their file name finds them once uploaded.
+        """
+        for index, result in enumerate(response.results):
+            if result.s3_key or (self.mode == "offline" and result.filename):
+                signed = SignedResult(**{f.name: getattr(result, f.name) for f in fields(result)})
+                signed.url, signed._sign = None, self.playable_url
+                response.results[index] = signed
         return response
 
     def search(self, **query: Any) -> SearchResponse:
@@ -106,18 +147,36 @@ def open_session(
     *,
     client: QdrantClient | None = None,
     embedder: Embedder | None = None,
+    encoder: QueryEncoder | Embedder | None = None,
+    collection: str | None = None,
     ingest_if_empty: bool = True,
 ) -> Session:
-    """A ready session. Offline, an empty collection is filled from the samples first (~2 s)."""
+    """The one way to get a Session; anything not given comes from the settings.
+
+    With `ingest_if_empty`, an empty collection is filled first: offline from the shipped
+    sample vectors (< 1 s, nothing uploaded), live with the sample clips (uploaded and embedded once, then read
+    from the embedding cache). The CLI and the API pass False: they search what was ingested.
+    """
     settings = settings or get_settings()
-    embedder = embedder or make_embedder(settings)
+    if encoder is not None and not isinstance(encoder, QueryEncoder):
+        encoder = QueryEncoder(encoder)
+    embedder = embedder or (encoder.embedder if encoder else make_embedder(settings))
+    encoder = encoder or QueryEncoder(embedder)
     client = client or connect(settings)
-    name = collection_name(embedder.model, embedder.dimension)
-    if ingest_if_empty and settings.mode == "offline" and count_points(client, name) == 0:
+    name = collection or collection_name(embedder.model, embedder.dimension)
+    if ingest_if_empty and collection is None and count_points(client, name) == 0:
+        from .embeddings import SampleEmbedder
         from .pipeline import ingest
 
         # The sample vectors already sit in one file: a per-video cache of them would cost more
         # (188 small files read or written, ~0.3 s of an offline start) than looking them up.
-        cache = not isinstance(embedder, SampleEmbedder)
-        ingest(settings=settings, client=client, embedder=embedder, progress=False, use_cache=cache)
-    return Session(settings, client, embedder, QueryEncoder(embedder), name)
+        samples = isinstance(embedder, SampleEmbedder)
+        ingest(
+            settings=settings,
+            client=client,
+            embedder=embedder,
+            progress=False,
+            use_cache=not samples,
+            upload=settings.mode == "live",  # offline, clips are uploaded when first played
+        )
+    return Session(settings, client, embedder, encoder, name)
