@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 from qdrant_client import QdrantClient, models
 
+from . import server_settings
 from .config import Settings, VidrecError, get_settings, resolve_path
 from .records import Segment, VideoEmbedding, VideoSource
 
@@ -88,11 +89,11 @@ def ensure_collection(client: QdrantClient, name: str, model: str, dimension: in
                 f"collection_name({model!r}, {dimension}) for a separate collection, or delete {name!r}"
             )
         return False
-    client.create_collection(
-        name,
-        vectors_config=models.VectorParams(size=dimension, distance=models.Distance.COSINE),
-        metadata={"model": model, "dimension": dimension},
-    )
+    vectors = models.VectorParams(size=dimension, distance=models.Distance.COSINE)
+    options = {"vectors_config": vectors}
+    if not is_embedded(client):  # a server: HNSW, quantization, on-disk vectors (notebook 07)
+        options = server_settings.collection_options(vectors)
+    client.create_collection(name, metadata={"model": model, "dimension": dimension}, **options)
     if not is_embedded(client):
         for field in KEYWORD_FIELDS:
             client.create_payload_index(name, field, models.PayloadSchemaType.KEYWORD)
