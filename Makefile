@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 TORCH_SPEC ?= torch==2.13.0
 STAMP := $(VENV)/.installed
 
-.PHONY: install lab demo test unit notebooks-test notebooks lint app bench data videos clean
+.PHONY: install lab demo test unit notebooks-test notebooks lint app bench bench-scale data videos clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,10 @@ app: install
 
 bench: install
 	$(BIN)/python bench/run_all.py
+
+# Qdrant's engine at 100k points (qdrant-edge): about 15-30 min on 2 cores; SCALE_ARGS=--quick
+bench-scale: install
+	nice $(BIN)/python bench/scale.py $(SCALE_ARGS)
 
 data: install
 	$(BIN)/python scripts/build_sample_data.py

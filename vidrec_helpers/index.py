@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 from qdrant_client import QdrantClient, models
 
+from . import server_settings
 from .config import Settings, VidrecError, get_settings, mask_url, resolve_path
 from .records import Segment, VideoEmbedding, VideoSource
 
@@ -137,18 +138,16 @@ def ensure_collection(client: QdrantClient, name: str, model: str, dimension: in
     if client.collection_exists(name):
         check_collection(client, name, model, dimension)
         return False
-    client.create_collection(
-        name,
-        vectors_config=models.VectorParams(size=dimension, distance=models.Distance.COSINE),
-        metadata={"model": model, "dimension": dimension},
-    )
+    vectors = models.VectorParams(size=dimension, distance=models.Distance.COSINE)
+    options = {"vectors_config": vectors}
+    if not is_embedded(client):  # a server: HNSW, quantization, on-disk vectors (notebook 07)
+        options = server_settings.collection_options(vectors)
+    client.create_collection(name, metadata={"model": model, "dimension": dimension}, **options)
     if not is_embedded(client):
         for field in KEYWORD_FIELDS:
             client.create_payload_index(name, field, models.PayloadSchemaType.KEYWORD)
         for field in FLOAT_FIELDS:
             client.create_payload_index(name, field, models.PayloadSchemaType.FLOAT)
-    if not (client.get_collection(name).config.metadata or {}).get("model"):
-        logger.info("the Qdrant server dropped the metadata of %s (before 1.16)", name)
     return True
 
 

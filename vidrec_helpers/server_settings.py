@@ -1,0 +1,81 @@
+"""Collection settings for a Qdrant server or Qdrant Cloud: what notebook 07's plan recommends.
+
+Embedded `qdrant-client` ignores them (it scans every point), so `index.ensure_collection`
+applies them only when `QDRANT_URL` points at a server. The numbers behind each choice are in
+bench/results/scale.json (`make bench-scale`), measured with Qdrant's own engine:
+- HNSW m=16, ef_construct=100: recall@10 within a point or two of m=32 at half the links;
+- int8 scalar quantization kept in RAM, rescored with the original vectors: 4x less RAM for
+  the vectors searched, recall unchanged in the benchmark (binary lost about 8 points);
+- original vectors on disk from ON_DISK_FROM_POINTS on (only rescoring reads them), so RAM
+  holds 1 byte a dimension instead of 4;
+- payload indexes on the fields vidrec filters and groups on (`index.KEYWORD_FIELDS`).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from qdrant_client import models
+
+#: HNSW graph: links per point and the beam used while building it (Qdrant's defaults, measured).
+HNSW_M = 16
+HNSW_EF_CONSTRUCT = 100
+#: The beam a search uses (`SearchParams(hnsw_ef=...)`) in the measured plan.
+SEARCH_EF = 128
+#: int8 bounds cut at this quantile of the values, so rare outliers don't waste the 256 levels.
+QUANTILE = 0.99
+#: From this many expected points the original vectors live on disk (page cache) by default.
+ON_DISK_FROM_POINTS = 1_000_000
+#: Points per shard the plan sizes for: a shard of 512-d int8 vectors stays near 10 GB of RAM.
+POINTS_PER_SHARD = 20_000_000
+
+
+def quantization() -> models.ScalarQuantization:
+    """int8 scalar quantization kept in RAM; searches rescore with the original vectors."""
+    return models.ScalarQuantization(
+        scalar=models.ScalarQuantizationConfig(
+            type=models.ScalarType.INT8, quantile=QUANTILE, always_ram=True
+        )
+    )
+
+
+def vectors_on_disk(expected_points: int | None) -> bool:
+    """Original vectors on disk for a large (or unknown-size) library, in RAM for a small one.
+
+    Unknown size counts as large: on disk costs nothing while the page cache holds a small
+    collection, and keeps a growing one from running the server out of memory.
+    """
+    return expected_points is None or expected_points >= ON_DISK_FROM_POINTS
+
+
+def shard_number(expected_points: int | None) -> int | None:
+    """Shards for a library of this size (None: the server's default, one per node in Cloud)."""
+    if expected_points is None:
+        return None
+    if expected_points < 0:
+        raise ValueError(f"expected_points must be 0 or more, got {expected_points}")
+    return max(1, math.ceil(expected_points / POINTS_PER_SHARD))
+
+
+def collection_options(
+    vectors: models.VectorParams, expected_points: int | None = None
+) -> dict[str, Any]:
+    """Keyword arguments of `create_collection` for a server: vectors, HNSW, quantization."""
+    options: dict[str, Any] = {
+        "vectors_config": vectors.model_copy(update={"on_disk": vectors_on_disk(expected_points)}),
+        "hnsw_config": models.HnswConfigDiff(m=HNSW_M, ef_construct=HNSW_EF_CONSTRUCT),
+        "quantization_config": quantization(),
+        "on_disk_payload": True,
+    }
+    shards = shard_number(expected_points)
+    if shards is not None:
+        options["shard_number"] = shards
+    return options
+
+
+def search_params() -> models.SearchParams:
+    """Search-time settings matching the plan: beam SEARCH_EF, rescore quantized candidates."""
+    return models.SearchParams(
+        hnsw_ef=SEARCH_EF, quantization=models.QuantizationSearchParams(rescore=True)
+    )
