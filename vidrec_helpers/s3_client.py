@@ -156,13 +156,14 @@ def url_lifetime(client: Any, seconds: int) -> tuple[int, str]:
     expiry = getattr(credentials, "_expiry_time", None)
     if expiry is not None:
         left = int((expiry - datetime.now(timezone.utc)).total_seconds())
-        limit, why = max(1, left), f"they expire at {expiry:%Y-%m-%d %H:%M} UTC"
+        limit, why = max(1, left), f"that expire at {expiry:%Y-%m-%d %H:%M} UTC"
     else:
-        limit, why = MAX_TEMPORARY_EXPIRES, "STS sessions last 36 hours at most"
+        limit, why = MAX_TEMPORARY_EXPIRES, "that last 36 hours at most (STS)"
     if seconds <= limit:
         return seconds, ""
+    # one wording per session, so a warning about it is shown once, not once per URL
     return limit, (
-        f"presigned URLs live {limit} s, not {seconds} s: they are signed with temporary AWS "
-        f"credentials ({credentials.method}) and {why}; sign each URL just before it is "
-        "used, or use IAM user keys for URLs of up to 7 days"
+        f"presigned URLs are cut short: they are signed with temporary AWS credentials "
+        f"({credentials.method}) {why}; sign each URL just before it is used, or use IAM user "
+        "keys for URLs of up to 7 days"
     )
