@@ -197,9 +197,9 @@ def upload_many(
     one after the other, so identical copies are sent once (the others say `uploaded=False`).
     """
     paths = [Path(p) for p in paths]
-    results: list[Any] = list(hashes) if hashes is not None else [None] * len(paths)
+    known = list(hashes) if hashes is not None else [None] * len(paths)
     with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
-        results = list(pool.map(_reported, paths, [_sha256] * len(paths), paths, results))
+        results = list(pool.map(lambda p, h: _reported(p, _sha256, p, h), paths, known))
         by_key: dict[str, list[int]] = {}
         for index, digest in enumerate(results):
             if isinstance(digest, str):
