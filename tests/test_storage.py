@@ -660,3 +660,15 @@ def test_bucket_of_another_account_is_explained(client):
         stub.add_client_error("create_bucket", service_error_code="BucketAlreadyExists")
         with pytest.raises(VidrecError, match="taken by another account.*S3_BUCKET"):
             storage.ensure_bucket(client, "vidrec-videos")
+
+
+def test_a_failed_copy_does_not_take_an_identical_good_copy_down(client, bucket, tmp_path):
+    """Copies share a key but each gets its own attempt and its own outcome."""
+    good = write(tmp_path / "b" / "clip.mp4", b"same bytes")
+    gone = tmp_path / "a" / "clip.mp4"  # hashed earlier, deleted since
+    digest = file_sha256(good)
+
+    failed, uploaded = storage.upload_many(client, bucket, [gone, good], hashes=[digest, digest])
+
+    assert not failed.ok and "is missing" in failed.error
+    assert uploaded.ok and uploaded.uploaded and uploaded.path == good
