@@ -144,6 +144,13 @@ def test_guess_content_type(name, expected):
     assert storage.guess_content_type(name) == expected
 
 
+@pytest.mark.parametrize("suffix", [".mp4", ".m4v", ".mov", ".webm", ".mkv", ".avi"])
+def test_video_types_do_not_depend_on_the_system_mime_table(monkeypatch, suffix):
+    """Windows reads types from the registry; a bare system may know none of these."""
+    monkeypatch.setattr(storage.mimetypes, "guess_type", lambda *args, **kwargs: (None, None))
+    assert storage.guess_content_type(f"clip{suffix}").startswith("video/")
+
+
 @pytest.mark.parametrize("name", ["ab", "My_Bucket", "-start", "end-", "a..b", "x" * 64])
 def test_invalid_bucket_name_is_explained(client, name):
     with pytest.raises(VidrecError, match="not a valid S3 bucket name"):

@@ -31,8 +31,16 @@ from .s3_client import bucket_name, check_bucket_name, is_aws, s3_client, url_li
 KEY_PREFIX = "videos/"
 #: The object metadata entry (sent as `x-amz-meta-sha256`) that makes uploads idempotent.
 HASH_METADATA = "sha256"
-#: Video types first: `mimetypes` varies by OS (Windows reads the registry) and may not know them.
-VIDEO_TYPES = {".mp4": "video/mp4", ".m4v": "video/mp4", ".mov": "video/quicktime"}
+#: The types `ingest` picks up: `mimetypes` varies by OS (it reads the registry on Windows,
+#: /etc/mime.types elsewhere) and may not know them.
+VIDEO_TYPES = {
+    ".mp4": "video/mp4",
+    ".m4v": "video/mp4",
+    ".mov": "video/quicktime",
+    ".webm": "video/webm",
+    ".mkv": "video/x-matroska",
+    ".avi": "video/x-msvideo",
+}
 #: Multipart above 8 MiB (boto3's default), a few parts at a time per file.
 TRANSFER_CONFIG = TransferConfig(max_concurrency=4)
 
