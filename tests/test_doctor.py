@@ -7,6 +7,7 @@ import sys
 import uuid
 
 import pytest
+from packaging.requirements import Requirement
 
 from vidrec_helpers import doctor, storage
 from vidrec_helpers.config import Settings
@@ -32,7 +33,7 @@ def test_dependencies_are_the_ones_pyproject_declares():
     declared = project["dependencies"] + [
         text for extra in ("local", "dev") for text in project["optional-dependencies"][extra]
     ]
-    names = {text.split(">")[0].split("[")[0].split("=")[0].strip() for text in declared}
+    names = {Requirement(text).name for text in declared}
     checks = doctor.package_checks()
     assert {check.name.removeprefix("package ") for check in checks} == names
     optional = {c.name for c in checks if not c.required}
