@@ -118,7 +118,7 @@ def test_serve_warms_the_text_model_before_it_listens(sample, settings, monkeypa
         ingest_if_empty=False,
     )
     events = []
-    monkeypatch.setattr(session, "warm_up", lambda: events.append("warm") or True)
+    monkeypatch.setattr(session, "warm_up", lambda: events.append("warm") or ["text model"])
 
     def listening(*args, **kwargs):
         events.append("listen")

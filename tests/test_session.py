@@ -61,3 +61,16 @@ def test_similar_goes_through_the_session(session):
     response = session.similar([first], top_k=5)
     assert first not in [r.video_id for r in response.results]
     assert len(response.results) == 5
+
+
+def test_warm_up_loads_what_a_first_request_waits_for():
+    from collection_fixtures import PresetOnlyEmbedder
+
+    settings = Settings(_env_file=None, qdrant_path=":memory:", forced_mode="offline")
+    opened = open_session(settings, encoder=PresetOnlyEmbedder(), ingest_if_empty=False)
+    asked = []
+    opened.embedder.embed_text = asked.append
+    opened.free_text_available = lambda: True
+    assert opened._s3 is None
+    assert opened.warm_up() == ["text model all-MiniLM-L6-v2", "local S3 server"]
+    assert asked and opened._s3 is not None

@@ -299,13 +299,13 @@ def serve(
 ) -> None:
     """Run the API until Ctrl+C (`vidrec serve`). It has no authentication: keep it on 127.0.0.1.
 
-    The text model is loaded before the server listens, so the first free-text request (the
-    original front end gives up after 15 s) does not wait for it. `app_options` go to create_app.
+    The text model (and offline the local S3 server) are loaded before the server listens, so
+    the first free-text request (the original front end gives up after 15 s) does not wait. `app_options` go to create_app.
     """
     session = session or open_session(ingest_if_empty=False)
     app = create_app(session=session, **app_options)
-    if session.warm_up():
-        print(f"text model ready: {session.model}", file=sys.stderr, flush=True)
+    for ready in session.warm_up():
+        print(f"ready: {ready}", file=sys.stderr, flush=True)
     if host not in LOCAL_HOSTS:
         logger.warning("serving on %s: anyone who can reach this address can query the API", host)
     server = make_server(host, port, app, threaded=True)

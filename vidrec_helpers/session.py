@@ -81,12 +81,19 @@ class Session:
 
         return self.mode == "live" or local_model_available()
 
-    def warm_up(self) -> bool:
-        """Offline, load the local text model now (~10 s), so no request waits for it."""
-        if self.mode != "offline" or not self.free_text_available():
-            return False
-        self.embedder.embed_text("warming up the text model")
-        return True
+    def warm_up(self) -> list[str]:
+        """Load now what a first request would wait for; returns what was readied.
+
+        Offline: the local text model (~10 s) and the local S3 server with the sample clips.
+        """
+        ready = []
+        if self.mode == "offline" and self.free_text_available():
+            self.embedder.embed_text("warming up the text model")
+            ready.append(f"text model {self.model}")
+        if self.mode == "offline":
+            self._storage()
+            ready.append("local S3 server")
+        return ready
 
     def _storage(self) -> Any:
         """An S3 client; offline, the sample clips are (re)uploaded to this process's server."""
