@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import atexit
 import logging
-import pickle
 import re
-import sqlite3
 import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from pickle import UnpicklingError
+from sqlite3 import DatabaseError
 
 import numpy as np
 from qdrant_client import QdrantClient, models
@@ -28,14 +28,7 @@ FLOAT_FIELDS = ("duration", "start_sec")
 MARENGO_MODELS = ("marengo3.0", "marengo3.5")
 
 #: What qdrant-client raises on opening a damaged embedded store (meta.json, storage.sqlite).
-DAMAGED_STORE_ERRORS = (
-    ValueError,
-    KeyError,
-    TypeError,
-    EOFError,
-    sqlite3.DatabaseError,
-    pickle.UnpicklingError,
-)
+DAMAGED_STORE_ERRORS = (ValueError, KeyError, TypeError, EOFError, DatabaseError, UnpicklingError)
 
 logger = logging.getLogger(__name__)
 _clients: dict[str, QdrantClient] = {}
