@@ -156,13 +156,14 @@ def open_session(
     embedder: Embedder | None = None,
     encoder: QueryEncoder | Embedder | None = None,
     collection: str | None = None,
-    ingest_if_empty: bool = True,
+    ingest_if_empty: bool | None = None,
 ) -> Session:
     """The one way to get a Session; anything not given comes from the settings.
 
-    With `ingest_if_empty`, an empty collection is filled first: offline from the shipped
-    sample vectors (< 1 s, nothing uploaded), live with the sample clips (uploaded and embedded once, then read
-    from the embedding cache). The CLI and the API pass False: they search what was ingested.
+    An empty collection is filled first when `ingest_if_empty` is True (either mode: live, the
+    sample clips are uploaded and embedded once, then read from the embedding cache) or None
+    (offline only: the shipped sample vectors, free, < 1 s). The CLI and the API pass False:
+    they search what was ingested.
     """
     settings = settings or get_settings()
     if encoder is not None and not isinstance(encoder, QueryEncoder):
@@ -171,7 +172,8 @@ def open_session(
     encoder = encoder or QueryEncoder(embedder)
     client = client or connect(settings)
     name = collection or collection_name(embedder.model, embedder.dimension)
-    if ingest_if_empty and collection is None and count_points(client, name) == 0:
+    wanted = ingest_if_empty or (ingest_if_empty is None and settings.mode == "offline")
+    if wanted and collection is None and count_points(client, name) == 0:
         from .embeddings import SampleEmbedder
         from .pipeline import ingest
 
