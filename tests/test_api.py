@@ -215,6 +215,14 @@ def test_search_by_intent_and_mood(http):
         assert name in first
 
 
+def test_filename_is_always_a_string(http):
+    data = post(
+        http, V1 + "/search", {"intent": "family", "mood": "comedy", "top_k": 20}
+    ).get_json()
+    names = [result["filename"] for result in data["results"]]
+    assert all(isinstance(name, str) for name in names) and "" in names
+
+
 def test_search_with_strategy_and_filters(http):
     body = {
         "intent": "kids",

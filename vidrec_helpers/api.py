@@ -162,6 +162,11 @@ def tutorial_results(response: Any) -> list[dict[str, Any]]:
     return [{**result.to_dict(), "filename": result.filename or ""} for result in response.results]
 
 
+def full_answer(response: Any) -> dict[str, Any]:
+    """vidrec's answer: results (as in the tutorial's) with strategy, timing, query, filters."""
+    return {**response.to_dict(), "results": tutorial_results(response)}
+
+
 def host_name(header: str) -> str:
     """The name in a `Host` header: `example.com:5000` -> `example.com`, `[::1]:5000` -> `::1`."""
     if header.startswith("["):
@@ -275,7 +280,7 @@ def _add_routes(app: Flask, session: Session, lock: Any) -> None:
 
     @app.post(f"{API_PREFIX}/search")
     def search_route():
-        return jsonify(run_search().to_dict())
+        return jsonify(full_answer(run_search()))
 
     @app.post(f"{API_PREFIX}/similar")
     def similar_route():
@@ -283,7 +288,7 @@ def _add_routes(app: Flask, session: Session, lock: Any) -> None:
         filters = body.filters.model_dump(exclude_none=True) if body.filters else None
         with lock:
             response = session.similar(body.video_ids, body.not_, top_k=body.top_k, filters=filters)
-        return jsonify(response.to_dict())
+        return jsonify(full_answer(response))
 
 
 def start_background_server(
