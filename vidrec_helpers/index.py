@@ -6,8 +6,9 @@ import atexit
 import logging
 import re
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import islice
 from pickle import UnpicklingError
 from sqlite3 import DatabaseError
 
@@ -227,17 +228,6 @@ def points_for(source: VideoSource, embedding: VideoEmbedding) -> list[models.Po
     ]
 
 
-def _batches(points: Iterable[models.PointStruct], size: int) -> Iterator[list[models.PointStruct]]:
-    batch: list[models.PointStruct] = []
-    for point in points:
-        batch.append(point)
-        if len(batch) == size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
-
-
 @dataclass
 class UpsertReport:
     points: int = 0
@@ -248,8 +238,8 @@ def upsert_points(
     client: QdrantClient, name: str, points: Iterable[models.PointStruct], batch_size: int = 256
 ) -> UpsertReport:
     """Upsert in batches; deterministic ids make a re-run overwrite instead of duplicate."""
-    report = UpsertReport()
-    for batch in _batches(points, batch_size):
+    report, remaining = UpsertReport(), iter(points)
+    while batch := list(islice(remaining, batch_size)):
         client.upsert(name, points=batch, wait=True)
         report.points += len(batch)
         report.batches += 1
