@@ -102,7 +102,7 @@ def test_index_answers_200_with_the_routes(http):
     assert response.status_code == 200
     routes = response.get_json()["routes"]
     assert "POST /search" in routes and f"POST {V1}/search" in routes
-    assert "POST /api/search" not in routes
+    assert "POST /api/search" not in routes and not any("static" in route for route in routes)
 
 
 def test_serve_warms_the_text_model_before_it_listens(sample, settings, monkeypatch):

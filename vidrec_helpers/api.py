@@ -216,7 +216,7 @@ def create_app(
     lock = threading.Lock() if is_embedded(session.client) else contextlib.nullcontext()
     hosts = frozenset(LOCAL_HOSTS) | {host_name(name) for name in allowed_hosts}
 
-    app = Flask(__name__)
+    app = Flask(__name__, static_folder=None)  # JSON only: no /static route
     app.config["MAX_CONTENT_LENGTH"] = max_content_length
     app.json.sort_keys = False
     origins = list(cors_origins) if cors_origins is not None else DEFAULT_CORS_ORIGINS
@@ -245,7 +245,6 @@ def _add_routes(app: Flask, session: Session, lock: Any) -> None:
         routes = [
             f"{' '.join(sorted(rule.methods - {'HEAD', 'OPTIONS'}))} {rule.rule}"
             for rule in app.url_map.iter_rules()
-            if rule.endpoint != "static"
         ]
         return jsonify({"name": "vidrec search API", "routes": sorted(routes)})
 

@@ -11,7 +11,7 @@ import os
 import re
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator
@@ -121,6 +121,11 @@ class Settings(BaseSettings):
             value = value.strip()
             return value or None
         return value
+
+    def __repr_args__(self) -> Any:
+        """What `repr` and `str` show: URL passwords and credential parameters masked."""
+        for name, value in super().__repr_args__():
+            yield name, mask_url(value) if isinstance(value, str) else value
 
     @property
     def mode(self) -> Mode:
