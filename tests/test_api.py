@@ -102,7 +102,7 @@ def test_index_answers_200_with_the_routes(http):
     assert response.status_code == 200
     routes = response.get_json()["routes"]
     assert "POST /search" in routes and f"POST {V1}/search" in routes
-    assert "POST /api/search" not in routes
+    assert "POST /api/search" not in routes and not any("static" in route for route in routes)
 
 
 def test_serve_warms_the_text_model_before_it_listens(sample, settings, monkeypatch):
@@ -118,7 +118,7 @@ def test_serve_warms_the_text_model_before_it_listens(sample, settings, monkeypa
         ingest_if_empty=False,
     )
     events = []
-    monkeypatch.setattr(session, "warm_up", lambda: events.append("warm") or True)
+    monkeypatch.setattr(session, "warm_up", lambda: events.append("warm") or ["text model"])
 
     def listening(*args, **kwargs):
         events.append("listen")
@@ -213,6 +213,14 @@ def test_search_by_intent_and_mood(http):
         "title",
     ):
         assert name in first
+
+
+def test_filename_is_always_a_string(http):
+    data = post(
+        http, V1 + "/search", {"intent": "family", "mood": "comedy", "top_k": 20}
+    ).get_json()
+    names = [result["filename"] for result in data["results"]]
+    assert all(isinstance(name, str) for name in names) and "" in names
 
 
 def test_search_with_strategy_and_filters(http):

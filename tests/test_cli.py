@@ -144,3 +144,32 @@ def test_console_script_runs_demo():
     assert result.returncode == 0, result.stderr
     assert "recommend: intent=kids, mood=musical" in result.stdout
     assert "more like" in result.stdout
+
+
+def test_an_unreachable_qdrant_is_named_without_its_password(monkeypatch, capsys):
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    monkeypatch.setenv("QDRANT_URL", f"http://admin:hunter2secret@127.0.0.1:{port}")
+    monkeypatch.setenv("QDRANT_TIMEOUT", "2")
+    reload_settings()
+    code, out, err = run(capsys, "search", "--intent", "kids")
+    assert code == 2
+    assert f"http://admin:****@127.0.0.1:{port}" in err and "is it running" in err
+    assert "hunter2secret" not in out + err and "unexpected error" not in err
+
+
+def test_serve_passes_its_network_flags(monkeypatch, capsys):
+    from vidrec_helpers import api, cli
+
+    seen = {}
+    monkeypatch.setattr(cli, "_session", lambda settings: "session")
+    monkeypatch.setattr(api, "serve", lambda host, port, **options: seen.update(options, host=host))
+    arguments = ["serve", "--host", "10.0.0.5", "--allowed-host", "search.example.org"]
+    assert main([*arguments, "--cors-origin", "https://app.example.org"]) == 0
+    assert seen["allowed_hosts"] == ["10.0.0.5", "search.example.org"]
+    assert seen["cors_origins"] == ["https://app.example.org"] and seen["session"] == "session"
+    main(["serve", "--host", "0.0.0.0"])
+    assert seen["allowed_hosts"] == [] and seen["cors_origins"] is None

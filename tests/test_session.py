@@ -61,3 +61,44 @@ def test_similar_goes_through_the_session(session):
     response = session.similar([first], top_k=5)
     assert first not in [r.video_id for r in response.results]
     assert len(response.results) == 5
+
+
+def test_warm_up_loads_what_a_first_request_waits_for():
+    from collection_fixtures import PresetOnlyEmbedder
+
+    settings = Settings(_env_file=None, qdrant_path=":memory:", forced_mode="offline")
+    opened = open_session(settings, encoder=PresetOnlyEmbedder(), ingest_if_empty=False)
+    asked = []
+    opened.embedder.embed_text = asked.append
+    opened.free_text_available = lambda: True
+    assert opened._s3 is None
+    assert opened.warm_up() == ["text model all-MiniLM-L6-v2", "local S3 server"]
+    assert asked and opened._s3 is not None
+
+
+@pytest.mark.parametrize(
+    ("ingest_if_empty", "mode", "fills"),
+    [
+        (None, "offline", True),
+        (None, "live", False),
+        (True, "live", True),
+        (False, "offline", False),
+    ],
+)
+def test_when_an_empty_collection_is_filled(monkeypatch, ingest_if_empty, mode, fills):
+    from collection_fixtures import PresetOnlyEmbedder
+    from qdrant_client import QdrantClient
+
+    from vidrec_helpers import pipeline
+
+    calls = []
+    monkeypatch.setattr(pipeline, "ingest", lambda **options: calls.append(options))
+    settings = Settings(_env_file=None, qdrant_path=":memory:", forced_mode=mode)
+    open_session(
+        settings,
+        client=QdrantClient(location=":memory:"),
+        embedder=PresetOnlyEmbedder(),
+        ingest_if_empty=ingest_if_empty,
+    )
+    assert bool(calls) == fills
+    assert all(call["upload"] == (mode == "live") for call in calls)

@@ -162,6 +162,11 @@ def tutorial_results(response: Any) -> list[dict[str, Any]]:
     return [{**result.to_dict(), "filename": result.filename or ""} for result in response.results]
 
 
+def full_answer(response: Any) -> dict[str, Any]:
+    """vidrec's answer: results (as in the tutorial's) with strategy, timing, query, filters."""
+    return {**response.to_dict(), "results": tutorial_results(response)}
+
+
 def host_name(header: str) -> str:
     """The name in a `Host` header: `example.com:5000` -> `example.com`, `[::1]:5000` -> `::1`."""
     if header.startswith("["):
@@ -211,7 +216,7 @@ def create_app(
     lock = threading.Lock() if is_embedded(session.client) else contextlib.nullcontext()
     hosts = frozenset(LOCAL_HOSTS) | {host_name(name) for name in allowed_hosts}
 
-    app = Flask(__name__)
+    app = Flask(__name__, static_folder=None)  # JSON only: no /static route
     app.config["MAX_CONTENT_LENGTH"] = max_content_length
     app.json.sort_keys = False
     origins = list(cors_origins) if cors_origins is not None else DEFAULT_CORS_ORIGINS
@@ -240,7 +245,6 @@ def _add_routes(app: Flask, session: Session, lock: Any) -> None:
         routes = [
             f"{' '.join(sorted(rule.methods - {'HEAD', 'OPTIONS'}))} {rule.rule}"
             for rule in app.url_map.iter_rules()
-            if rule.endpoint != "static"
         ]
         return jsonify({"name": "vidrec search API", "routes": sorted(routes)})
 
@@ -275,7 +279,7 @@ def _add_routes(app: Flask, session: Session, lock: Any) -> None:
 
     @app.post(f"{API_PREFIX}/search")
     def search_route():
-        return jsonify(run_search().to_dict())
+        return jsonify(full_answer(run_search()))
 
     @app.post(f"{API_PREFIX}/similar")
     def similar_route():
@@ -283,7 +287,7 @@ def _add_routes(app: Flask, session: Session, lock: Any) -> None:
         filters = body.filters.model_dump(exclude_none=True) if body.filters else None
         with lock:
             response = session.similar(body.video_ids, body.not_, top_k=body.top_k, filters=filters)
-        return jsonify(response.to_dict())
+        return jsonify(full_answer(response))
 
 
 def start_background_server(
@@ -299,13 +303,13 @@ def serve(
 ) -> None:
     """Run the API until Ctrl+C (`vidrec serve`). It has no authentication: keep it on 127.0.0.1.
 
-    The text model is loaded before the server listens, so the first free-text request (the
-    original front end gives up after 15 s) does not wait for it. `app_options` go to create_app.
+    The text model (and offline the local S3 server) are loaded before the server listens, so
+    the first free-text request (the original front end gives up after 15 s) does not wait. `app_options` go to create_app.
     """
     session = session or open_session(ingest_if_empty=False)
     app = create_app(session=session, **app_options)
-    if session.warm_up():
-        print(f"text model ready: {session.model}", file=sys.stderr, flush=True)
+    for ready in session.warm_up():
+        print(f"ready: {ready}", file=sys.stderr, flush=True)
     if host not in LOCAL_HOSTS:
         logger.warning("serving on %s: anyone who can reach this address can query the API", host)
     server = make_server(host, port, app, threaded=True)

@@ -11,7 +11,8 @@ import os
 import re
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -121,6 +122,11 @@ class Settings(BaseSettings):
             return value or None
         return value
 
+    def __repr_args__(self) -> Any:
+        """What `repr` and `str` show: URL passwords and credential parameters masked."""
+        for name, value in super().__repr_args__():
+            yield name, mask_url(value) if isinstance(value, str) else value
+
     @property
     def mode(self) -> Mode:
         """`live` with a TwelveLabs key, `offline` without; `VIDREC_MODE` overrides."""
@@ -139,7 +145,7 @@ class Settings(BaseSettings):
         )
         values = [f.get_secret_value() for f in fields if f and f.get_secret_value()]
         urls = (self.qdrant_url, self.aws_endpoint_url, self.twelvelabs_base_url)
-        return values + [password for url in urls if url and (password := url_password(url))]
+        return values + [password for url in urls if url and (password := urlsplit(url).password)]
 
     def require_live(self) -> None:
         """Raise a clear error when live mode lacks the TwelveLabs key."""
@@ -189,14 +195,6 @@ _URL_SECRET_PARAMETER = re.compile(
     r"(?P<keep>[?&][^=&\s#]*(?:key|token|secret|password|signature|credential)[^=&\s#]*=)[^&\s#]+",
     re.IGNORECASE,
 )
-
-
-def url_password(url: str) -> str | None:
-    """The password in a URL's userinfo (`http://user:password@host`), or None."""
-    match = re.match(
-        r"[a-z][a-z0-9+.-]*://[^\s/@:]*:([^\s/]+)@[^\s/@]*(?:$|[\s/?#])", url, re.IGNORECASE
-    )
-    return match.group(1) if match else None
 
 
 def mask_url(url: str) -> str:

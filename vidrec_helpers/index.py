@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import atexit
 import logging
-import pickle
 import re
-import sqlite3
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import islice
+from pickle import UnpicklingError
+from sqlite3 import DatabaseError
 
 import numpy as np
 from qdrant_client import QdrantClient, models
@@ -29,14 +30,7 @@ FLOAT_FIELDS = ("duration", "start_sec")
 MARENGO_MODELS = ("marengo3.0", "marengo3.5")
 
 #: What qdrant-client raises on opening a damaged embedded store (meta.json, storage.sqlite).
-DAMAGED_STORE_ERRORS = (
-    ValueError,
-    KeyError,
-    TypeError,
-    EOFError,
-    sqlite3.DatabaseError,
-    pickle.UnpicklingError,
-)
+DAMAGED_STORE_ERRORS = (ValueError, KeyError, TypeError, EOFError, DatabaseError, UnpicklingError)
 
 logger = logging.getLogger(__name__)
 _clients: dict[str, QdrantClient] = {}
@@ -233,17 +227,6 @@ def points_for(source: VideoSource, embedding: VideoEmbedding) -> list[models.Po
     ]
 
 
-def _batches(points: Iterable[models.PointStruct], size: int) -> Iterator[list[models.PointStruct]]:
-    batch: list[models.PointStruct] = []
-    for point in points:
-        batch.append(point)
-        if len(batch) == size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
-
-
 @dataclass
 class UpsertReport:
     points: int = 0
@@ -254,8 +237,8 @@ def upsert_points(
     client: QdrantClient, name: str, points: Iterable[models.PointStruct], batch_size: int = 256
 ) -> UpsertReport:
     """Upsert in batches; deterministic ids make a re-run overwrite instead of duplicate."""
-    report = UpsertReport()
-    for batch in _batches(points, batch_size):
+    report, remaining = UpsertReport(), iter(points)
+    while batch := list(islice(remaining, batch_size)):
         client.upsert(name, points=batch, wait=True)
         report.points += len(batch)
         report.batches += 1

@@ -81,12 +81,19 @@ class Session:
 
         return self.mode == "live" or local_model_available()
 
-    def warm_up(self) -> bool:
-        """Offline, load the local text model now (~10 s), so no request waits for it."""
-        if self.mode != "offline" or not self.free_text_available():
-            return False
-        self.embedder.embed_text("warming up the text model")
-        return True
+    def warm_up(self) -> list[str]:
+        """Load now what a first request would wait for; returns what was readied.
+
+        Offline: the local text model (~10 s) and the local S3 server with the sample clips.
+        """
+        ready = []
+        if self.mode == "offline" and self.free_text_available():
+            self.embedder.embed_text("warming up the text model")
+            ready.append(f"text model {self.model}")
+        if self.mode == "offline":
+            self._storage()
+            ready.append("local S3 server")
+        return ready
 
     def _storage(self) -> Any:
         """An S3 client; offline, the sample clips are (re)uploaded to this process's server."""
@@ -149,13 +156,14 @@ def open_session(
     embedder: Embedder | None = None,
     encoder: QueryEncoder | Embedder | None = None,
     collection: str | None = None,
-    ingest_if_empty: bool = True,
+    ingest_if_empty: bool | None = None,
 ) -> Session:
     """The one way to get a Session; anything not given comes from the settings.
 
-    With `ingest_if_empty`, an empty collection is filled first: offline from the shipped
-    sample vectors (< 1 s, nothing uploaded), live with the sample clips (uploaded and embedded once, then read
-    from the embedding cache). The CLI and the API pass False: they search what was ingested.
+    An empty collection is filled first when `ingest_if_empty` is True (either mode: live, the
+    sample clips are uploaded and embedded once, then read from the embedding cache) or None
+    (offline only: the shipped sample vectors, free, < 1 s). The CLI and the API pass False:
+    they search what was ingested.
     """
     settings = settings or get_settings()
     if encoder is not None and not isinstance(encoder, QueryEncoder):
@@ -164,7 +172,8 @@ def open_session(
     encoder = encoder or QueryEncoder(embedder)
     client = client or connect(settings)
     name = collection or collection_name(embedder.model, embedder.dimension)
-    if ingest_if_empty and collection is None and count_points(client, name) == 0:
+    wanted = ingest_if_empty or (ingest_if_empty is None and settings.mode == "offline")
+    if wanted and collection is None and count_points(client, name) == 0:
         from .embeddings import SampleEmbedder
         from .pipeline import ingest
 
