@@ -18,7 +18,7 @@ from vidrec_helpers.index import count_points
 from vidrec_helpers.pipeline import ingest
 from vidrec_helpers.samples import load_catalog, sample_videos
 from vidrec_helpers.storage import LocalS3Server
-from vidrec_helpers.testing import make_test_video
+from vidrec_standins.media import make_test_video
 from vidrec_helpers.testing.fake_twelvelabs import FakeTwelveLabs
 
 FAST_POLL = PollPolicy(initial=0.01, factor=1.5, maximum=0.05, timeout=20)

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from vidrec_helpers.samples import sample_videos
-from vidrec_helpers.testing import make_test_video
+from vidrec_standins.media import make_test_video
 from vidrec_helpers.video_checks import MARENGO_LIMITS, VideoCheckError, check_video, probe_video
 
 
