@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from .config import VidrecError, project_root
-from .labels import INTENTS, MOODS, preset_names
+from .labels import check_intent, check_mood, preset_names
 
 #: The text model behind the sample vectors (a stand-in for Marengo, see data/README.md).
 SAMPLE_MODEL = "all-MiniLM-L6-v2"
@@ -85,14 +85,11 @@ def validate_entry(entry: dict, source: str = "catalog") -> dict:
     missing = [name for name in ENTRY_FIELDS if name not in entry]
     if missing:
         raise SampleDataError(f"{where} is missing {', '.join(missing)}")
-    if entry["intent"] not in INTENTS:
-        raise SampleDataError(
-            f"{where} has unknown intent {entry['intent']!r} (valid: {', '.join(INTENTS)})"
-        )
-    if entry["mood"] not in MOODS:
-        raise SampleDataError(
-            f"{where} has unknown mood {entry['mood']!r} (valid: {', '.join(MOODS)})"
-        )
+    try:
+        check_intent(entry["intent"])
+        check_mood(entry["mood"])
+    except VidrecError as error:
+        raise SampleDataError(f"{where}: {error}") from None
     duration = float(entry["duration"])
     if not duration > 0:
         raise SampleDataError(f"{where} has a non-positive duration")
@@ -173,12 +170,13 @@ def _check_frame(frame: pd.DataFrame, where: str) -> None:
         raise SampleDataError(
             f"{where} has duplicate keys: {frame['key'][frame['key'].duplicated()].tolist()[:3]}"
         )
-    for column, valid in (("intent", INTENTS), ("mood", MOODS)):
-        labels = set(frame[column].dropna()) - set(valid)
-        if labels:
-            raise SampleDataError(
-                f"{where} has unknown {column} label(s) {sorted(labels)} (valid: {', '.join(valid)})"
-            )
+    try:
+        for label in set(frame["intent"].dropna()):
+            check_intent(label)
+        for label in set(frame["mood"].dropna()):
+            check_mood(label)
+    except VidrecError as error:
+        raise SampleDataError(f"{where}: {error}") from None
     for row in frame.itertuples(index=False):
         vector = np.asarray(row.vector, dtype=np.float32)
         if vector.shape != (SAMPLE_DIMENSION,):
