@@ -8,18 +8,22 @@ import signal
 import threading
 import time
 
+import numpy as np
 import pytest
 from conftest import use_live_servers
 from qdrant_client import QdrantClient
 
+from vidrec_helpers import pipeline
 from vidrec_helpers.config import Settings, VidrecError
 from vidrec_helpers.embeddings import PollPolicy, RetryPolicy, TwelveLabsEmbedder, make_embedder
 from vidrec_helpers.index import count_points
 from vidrec_helpers.pipeline import ingest
+from vidrec_helpers.records import Segment, VideoEmbedding, unit
 from vidrec_helpers.samples import load_catalog, sample_videos
-from vidrec_helpers.storage import LocalS3Server
-from vidrec_helpers.testing import make_test_video
+from vidrec_helpers.search import QueryEncoder, search
+from vidrec_helpers.storage import LocalS3Server, UploadFailure
 from vidrec_helpers.testing.fake_twelvelabs import FakeTwelveLabs
+from vidrec_standins.media import make_test_video
 
 FAST_POLL = PollPolicy(initial=0.01, factor=1.5, maximum=0.05, timeout=20)
 FAST_RETRY = RetryPolicy(attempts=4, initial=0.01, maximum=0.05, max_retry_after=0.05)
@@ -31,6 +35,28 @@ def make_video(path, seconds=5.0, seed=0):
 
 def memory_client() -> QdrantClient:
     return QdrantClient(location=":memory:")
+
+
+class HashEmbedder:
+    """Embeds any video offline: one vector drawn from its content hash, over its duration."""
+
+    model = "test-hash"
+    dimension = 8
+
+    def embed_video(self, source):
+        seed = int(source.content_hash[:8], 16)
+        vector = unit(np.random.default_rng(seed).normal(size=self.dimension))
+        segment = Segment("video", 0.0, float(source.duration or 0.0), vector)
+        return VideoEmbedding(source.video_id, source.content_hash, self.model, [segment])
+
+    def embed_text(self, text):
+        return unit(np.ones(self.dimension))
+
+
+def ingest_offline(paths, client=None, **kwargs):
+    """Ingest user files offline with HashEmbedder, no cache, no upload unless asked."""
+    options = {"upload": False, "use_cache": False, "progress": False, **kwargs}
+    return ingest(paths, client=client or memory_client(), embedder=HashEmbedder(), **options)
 
 
 # --- offline ---------------------------------------------------------------------------------
@@ -240,3 +266,74 @@ def test_sample_clip_given_by_path_keeps_its_catalog_labels(tmp_path):
         report.embedded[0] if report.embedded else report.from_cache[0]
     }
     assert all(p.payload["intent"] for p in points)
+
+
+# --- hostile and damaged input ------------------------------------------------------------
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes need a POSIX system")
+def test_pipe_folder_and_device_named_mp4_fail_alone_without_hanging(tmp_path):
+    make_video(tmp_path / "good.mp4", seconds=5)
+    pipe = tmp_path / "p.mp4"
+    os.mkfifo(pipe)
+    folder = tmp_path / "folder.mp4"
+    folder.mkdir()
+    paths = [tmp_path]
+    if os.path.exists("/dev/null"):
+        paths.append("/dev/null")
+    outcome = {}
+    worker = threading.Thread(target=lambda: outcome.update(report=ingest_offline(paths)))
+    worker.start()
+    worker.join(timeout=120)
+    if worker.is_alive():  # unblock the hashing thread so the test run can end
+        with open(pipe, "wb"):
+            pass
+        pytest.fail("ingest hung on a named pipe")
+    report = outcome["report"]
+    assert (
+        report.failed[str(pipe)] == f"{pipe} is a named pipe, not a video file: give a regular file"
+    )
+    assert "is a folder, not a video file" in report.failed[str(folder)]
+    if "/dev/null" in paths:
+        assert "is a device" in report.failed["/dev/null"]
+    assert len(report.embedded) == 1 and report.embedded[0].startswith("good-")
+
+
+def test_a_bad_copy_fails_alone_and_its_name_stays_on_one_line(tmp_path, monkeypatch):
+    good = make_video(tmp_path / "same name.mp4", seconds=5)
+    bad = tmp_path / "same\nname.mp4"  # same bytes, and the same id: the newline slugs to "-"
+    shutil.copy(good, bad)
+    real_upload_many = pipeline.upload_many
+
+    def upload_many(client, bucket, paths, **kwargs):
+        """Fail the name with a newline, as some S3 servers do; upload the others."""
+        kept = [p for p in paths if "\n" not in p.name]
+        results = iter(real_upload_many(client, bucket, kept, **kwargs))
+        return [
+            UploadFailure(p, f"{p} was refused") if p not in kept else next(results) for p in paths
+        ]
+
+    monkeypatch.setattr(pipeline, "upload_many", upload_many)
+    report = ingest_offline([good, bad], upload=True)
+    assert report.failed == {str(bad): f"{bad} was refused"}
+    assert len(report.embedded) == 1 and report.points_in_collection == 1
+    failed_lines = [line for line in report.summary().splitlines() if "FAILED" in line]
+    assert failed_lines == [
+        f"  FAILED {tmp_path}/same\\nname.mp4: {tmp_path}/same\\nname.mp4 was refused"
+    ]
+
+
+def test_duration_filter_finds_a_user_video(tmp_path):
+    own = make_video(tmp_path / "my holiday.mp4", seconds=5)
+    client = memory_client()
+    report = ingest_offline([own], client=client)
+    points, _ = client.scroll(report.collection, limit=10, with_payload=True)
+    assert [p.payload["duration"] for p in points] == [pytest.approx(5.0, abs=0.05)]
+    encoder = QueryEncoder(HashEmbedder())
+
+    def found(**filters):
+        response = search(client, report.collection, encoder, text="holiday", filters=filters)
+        return [result.video_id for result in response.results]
+
+    assert found(min_duration=4, max_duration=6) == report.embedded
+    assert found(max_duration=4.5) == []

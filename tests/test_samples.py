@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 from collections import Counter
@@ -197,8 +198,16 @@ def test_unknown_label_is_reported(frame, tmp_path):
     broken.loc[broken.index[0], "intent"] = "horror"
     target = tmp_path / "e.parquet"
     _write(broken, target)
-    with pytest.raises(SampleDataError, match="unknown intent label.*horror"):
+    with pytest.raises(SampleDataError, match="unknown intent .horror.: choose one of"):
         load_sample_embeddings(target)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes need a POSIX system")
+def test_named_pipe_is_reported_not_read(tmp_path):
+    pipe = tmp_path / "vectors.parquet"
+    os.mkfifo(pipe)
+    with pytest.raises(SampleDataError, match="is not a regular file"):
+        load_sample_embeddings(pipe)
 
 
 def test_missing_file_is_reported(tmp_path):

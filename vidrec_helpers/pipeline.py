@@ -25,7 +25,7 @@ from .index import (
     points_for,
     upsert_points,
 )
-from .records import VideoSource, file_sha256, text_sha256
+from .records import NotAFileError, VideoSource, file_sha256, text_sha256
 from .samples import load_catalog, sample_video_dir, video_text
 from .storage import UploadResult, ensure_bucket, playable_url, s3_client, upload_many
 from .video_checks import check_video
@@ -51,7 +51,7 @@ class IngestReport:
     upload_skipped: list[str] = field(default_factory=list)
     embedded: list[str] = field(default_factory=list)
     from_cache: list[str] = field(default_factory=list)
-    failed: dict[str, str] = field(default_factory=dict)
+    failed: dict[str, str] = field(default_factory=dict)  # by file path (catalog id if no file)
     points_upserted: int = 0
     points_in_collection: int = 0
     seconds: float = 0.0
@@ -67,8 +67,21 @@ class IngestReport:
             f"  embedded: {len(self.embedded)}, from cache: {len(self.from_cache)}, failed: {len(self.failed)}",
             f"  points upserted: {self.points_upserted} (collection now holds {self.points_in_collection})",
         ]
-        lines += [f"  FAILED {video}: {reason}" for video, reason in sorted(self.failed.items())]
+        lines += [
+            f"  FAILED {printable(where)}: {printable(reason)}"
+            for where, reason in sorted(self.failed.items())
+        ]
         return "\n".join(lines)
+
+
+def printable(text: str) -> str:
+    """`text` on one line: control characters (a newline in a file name) escaped as \\n etc."""
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in text)
+
+
+def failure_key(source: VideoSource) -> str:
+    """Where a failure is reported: the file's path, so one bad copy never fails a good one."""
+    return str(source.path) if source.path is not None else source.video_id
 
 
 def _slug(text: str) -> str:
@@ -121,6 +134,9 @@ def sources_from_paths(paths: Iterable[str | Path]) -> tuple[list[VideoSource], 
     for path in _expand(paths):
         try:
             content_hash = file_sha256(path)
+        except NotAFileError as error:
+            failed[str(path)] = str(error)
+            continue
         except OSError as error:
             failed[str(path)] = f"cannot read {path}: {error.strerror or error}; check the path"
             continue
@@ -165,10 +181,10 @@ def _shipped(path: Path) -> bool:
 def _check_files(
     sources: list[VideoSource], report: IngestReport, mode: str = "live"
 ) -> list[VideoSource]:
-    """Validate each file before paying for it; a bad file is reported, the others go on.
+    """Validate each file before paying for it, and note its duration; a bad file is reported.
 
     Offline nothing is paid for and the shipped clips are known good, so they are not probed
-    (probing loads PyAV, ~0.2 s of an offline start).
+    (probing loads PyAV, ~0.2 s of an offline start): their duration comes from the catalog.
     """
     good = []
     for source in sources:
@@ -176,10 +192,12 @@ def _check_files(
             good.append(source)
             continue
         try:
-            check_video(source.path)
+            info = check_video(source.path)
         except VidrecError as error:
-            report.failed[source.video_id] = str(error)
+            report.failed[failure_key(source)] = str(error)
             continue
+        if source.duration is None:
+            source.duration = round(info.duration, 3)
         good.append(source)
     return good
 
@@ -201,7 +219,7 @@ def _upload(
     )
     for source, outcome in zip(with_files, outcomes, strict=True):
         if not isinstance(outcome, UploadResult):
-            report.failed[source.video_id] = outcome.error
+            report.failed[failure_key(source)] = outcome.error
             continue
         (report.uploaded if outcome.uploaded else report.upload_skipped).append(source.video_id)
         source.s3_key = outcome.key
@@ -241,14 +259,19 @@ def ingest(
     sources = _check_files(sources, report, settings.mode)
     if upload:
         _upload(sources, settings, report, concurrency)
-    sources = [s for s in sources if s.video_id not in report.failed]
+    sources = [s for s in sources if failure_key(s) not in report.failed]
     if settings.mode == "live":
-        missing_url = [s for s in sources if not s.url]
-        for source in missing_url:
-            report.failed[source.video_id] = (
-                "no URL to give TwelveLabs: upload it first (upload=True)"
-            )
+        for source in sources:
+            if not source.url:
+                report.failed[failure_key(source)] = (
+                    "no URL to give TwelveLabs: upload it first (upload=True)"
+                )
         sources = [s for s in sources if s.url]
+    # identical copies share a video id and give the same points: embed one of them
+    by_id: dict[str, VideoSource] = {}
+    for source in sources:
+        by_id.setdefault(source.video_id, source)
+    sources = list(by_id.values())
 
     cache = EmbeddingCache(resolve_path(settings.cache_dir)) if use_cache else None
     embedded = embed_many(
@@ -256,9 +279,9 @@ def ingest(
     )
     report.from_cache = sorted(embedded.from_cache)
     report.embedded = sorted(embedded.new)
-    report.failed.update(embedded.failed)
+    for video_id, reason in embedded.failed.items():
+        report.failed[failure_key(by_id[video_id]) if video_id in by_id else video_id] = reason
 
-    by_id = {s.video_id: s for s in sources}
     ensure_collection(client, collection, embedder.model, embedder.dimension)
     points = (
         p for video_id, e in embedded.embedded.items() for p in points_for(by_id[video_id], e)

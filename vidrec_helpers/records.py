@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -12,10 +14,35 @@ import numpy as np
 Scope = Literal["video", "clip"]
 
 
+class NotAFileError(OSError):
+    """A path that is a folder, a named pipe, a socket or a device instead of a regular file."""
+
+
+def _kind(mode: int) -> str:
+    """What a non-regular file is, in words (from its `st_mode`)."""
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISFIFO(mode):
+        return "a named pipe"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "not a regular file"
+
+
 def file_sha256(path: str | Path, chunk_size: int = 1 << 20) -> str:
-    """The SHA-256 of a file's bytes, as hex: the content identity used by cache and index."""
+    """The SHA-256 of a file's bytes, as hex: the content identity used by cache and index.
+
+    The file is opened without blocking and its type checked before any read: opening a named
+    pipe the usual way waits for a writer forever, and a device may never end.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
     digest = hashlib.sha256()
-    with open(path, "rb") as handle:
+    descriptor = os.open(path, flags)
+    mode = os.fstat(descriptor).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(descriptor)
+        raise NotAFileError(f"{path} is {_kind(mode)}, not a video file: give a regular file")
+    with open(descriptor, "rb") as handle:
         while chunk := handle.read(chunk_size):
             digest.update(chunk)
     return digest.hexdigest()

@@ -7,7 +7,6 @@ Everything here is validated on load: a problem gets an error that names it.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 from functools import lru_cache
@@ -17,7 +16,8 @@ import numpy as np
 import pandas as pd
 
 from .config import VidrecError, project_root
-from .labels import INTENTS, MOODS, preset_names
+from .labels import check_intent, check_mood, preset_names
+from .records import file_sha256
 
 #: The text model behind the sample vectors (a stand-in for Marengo, see data/README.md).
 SAMPLE_MODEL = "all-MiniLM-L6-v2"
@@ -85,14 +85,11 @@ def validate_entry(entry: dict, source: str = "catalog") -> dict:
     missing = [name for name in ENTRY_FIELDS if name not in entry]
     if missing:
         raise SampleDataError(f"{where} is missing {', '.join(missing)}")
-    if entry["intent"] not in INTENTS:
-        raise SampleDataError(
-            f"{where} has unknown intent {entry['intent']!r} (valid: {', '.join(INTENTS)})"
-        )
-    if entry["mood"] not in MOODS:
-        raise SampleDataError(
-            f"{where} has unknown mood {entry['mood']!r} (valid: {', '.join(MOODS)})"
-        )
+    try:
+        check_intent(entry["intent"])
+        check_mood(entry["mood"])
+    except VidrecError as error:
+        raise SampleDataError(f"{where}: {error}") from None
     duration = float(entry["duration"])
     if not duration > 0:
         raise SampleDataError(f"{where} has a non-positive duration")
@@ -115,7 +112,7 @@ def validate_entry(entry: dict, source: str = "catalog") -> dict:
 
 @lru_cache(maxsize=4)
 def _load_catalog(directory: str) -> tuple[dict, ...]:
-    files = sorted(Path(directory).glob("*.json"))
+    files = sorted(p for p in Path(directory).glob("*.json") if p.is_file())
     if not files:
         raise SampleDataError(f"no catalog files in {directory}: {_REBUILD_HINT}")
     entries: list[dict] = []
@@ -158,8 +155,8 @@ def clip_text(entry: dict, scene: dict) -> str:
 
 
 def file_checksum(path: Path) -> str:
-    """SHA-256 of a file, as hex."""
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    """SHA-256 of a file, as hex (a named pipe or a folder is an error, never a hang)."""
+    return file_sha256(path)
 
 
 def _check_frame(frame: pd.DataFrame, where: str) -> None:
@@ -173,12 +170,13 @@ def _check_frame(frame: pd.DataFrame, where: str) -> None:
         raise SampleDataError(
             f"{where} has duplicate keys: {frame['key'][frame['key'].duplicated()].tolist()[:3]}"
         )
-    for column, valid in (("intent", INTENTS), ("mood", MOODS)):
-        labels = set(frame[column].dropna()) - set(valid)
-        if labels:
-            raise SampleDataError(
-                f"{where} has unknown {column} label(s) {sorted(labels)} (valid: {', '.join(valid)})"
-            )
+    try:
+        for label in set(frame["intent"].dropna()):
+            check_intent(label)
+        for label in set(frame["mood"].dropna()):
+            check_mood(label)
+    except VidrecError as error:
+        raise SampleDataError(f"{where}: {error}") from None
     for row in frame.itertuples(index=False):
         vector = np.asarray(row.vector, dtype=np.float32)
         if vector.shape != (SAMPLE_DIMENSION,):
@@ -201,9 +199,11 @@ def _load_embeddings(path: str, verify: bool) -> pd.DataFrame:
     file = Path(path)
     if not file.exists():
         raise SampleDataError(f"{file} not found: {_REBUILD_HINT}")
+    if not file.is_file():
+        raise SampleDataError(f"{file} is not a regular file: give the path of a parquet file")
     if verify:
         sidecar = checksum_path(file)
-        if not sidecar.exists():
+        if not sidecar.is_file():
             raise SampleDataError(
                 f"{sidecar.name} (the checksum of {file.name}) is missing: {_REBUILD_HINT}"
             )
