@@ -19,15 +19,10 @@ from vidrec_helpers.cards import (
     KEYWORDS_OFF,
     START_HINT,
     RecommenderState,
-    apply_exact_labels,
-    apply_intent,
-    apply_keywords,
-    apply_max_duration,
-    apply_mood,
     apply_more_like_this,
     apply_not_this,
+    apply_query,
     apply_reset,
-    apply_top_k,
     card_html,
     clock,
     feedback_html,
@@ -107,7 +102,7 @@ def test_nothing_chosen_plans_nothing_and_shows_the_hint(session):
 
 
 def test_choosing_an_intent_searches_for_it(session):
-    state = apply_intent(RecommenderState(), "kids")
+    state = apply_query(RecommenderState(), intent="kids")
     kind, arguments = plan_query(state)
     assert kind == "search"
     assert arguments["intent"] == "kids" and arguments["mood"] is None
@@ -118,20 +113,22 @@ def test_choosing_an_intent_searches_for_it(session):
 
 
 def test_changing_the_mood_changes_the_results(session):
-    musical = run_query(session, apply_mood(apply_intent(RecommenderState(), "kids"), "musical"))
-    action = run_query(session, apply_mood(musical, "action"))
+    musical = run_query(
+        session, apply_query(apply_query(RecommenderState(), intent="kids"), mood="musical")
+    )
+    action = run_query(session, apply_query(musical, mood="action"))
     assert action.mood == "action"
     assert ids(action) != ids(musical)
 
 
 def test_keywords_are_a_part_of_the_query():
-    kind, arguments = plan_query(apply_keywords(RecommenderState(), "dragons"))
+    kind, arguments = plan_query(apply_query(RecommenderState(), keywords="dragons"))
     assert kind == "search" and arguments["keywords"] == "dragons"
-    assert plan_query(apply_intent(RecommenderState(), "kids"))[1]["keywords"] is None
+    assert plan_query(apply_query(RecommenderState(), intent="kids"))[1]["keywords"] is None
 
 
 def test_any_mood_and_intent_mean_none():
-    state = apply_mood(apply_intent(RecommenderState(), ""), "")
+    state = apply_query(apply_query(RecommenderState(), intent=""), mood="")
     assert state.intent is None and state.mood is None and not state.has_query()
 
 
@@ -188,11 +185,11 @@ def test_liking_a_disliked_video_moves_it_and_reset_forgets_both(session):
 
 def test_a_new_query_starts_over_but_top_k_and_filters_keep_the_feedback(session):
     state = apply_more_like_this(searched(session, intent="kids"), "kids-musical-3")
-    assert apply_top_k(state, 4).liked == ("kids-musical-3",)
-    assert apply_max_duration(state, 300).liked == ("kids-musical-3",)
-    assert apply_mood(state, "comedy").liked == ()
-    assert apply_intent(state, "family").liked == ()
-    assert apply_keywords(state, "dragons").liked == ()
+    assert apply_query(state, top_k=4).liked == ("kids-musical-3",)
+    assert apply_query(state, max_duration=300).liked == ("kids-musical-3",)
+    assert apply_query(state, mood="comedy").liked == ()
+    assert apply_query(state, intent="family").liked == ()
+    assert apply_query(state, keywords="dragons").liked == ()
 
 
 def test_feedback_keeps_the_latest_examples_within_the_limit():
@@ -207,22 +204,26 @@ def test_feedback_keeps_the_latest_examples_within_the_limit():
 
 
 def test_top_k_is_clamped_and_keywords_are_tidied():
-    assert apply_top_k(RecommenderState(), 0).top_k == 1
-    assert apply_top_k(RecommenderState(), 1000).top_k == 24
-    assert apply_keywords(RecommenderState(), "  dragons \n castles ").keywords == "dragons castles"
+    assert apply_query(RecommenderState(), top_k=0).top_k == 1
+    assert apply_query(RecommenderState(), top_k=1000).top_k == 24
+    assert (
+        apply_query(RecommenderState(), keywords="  dragons \n castles ").keywords
+        == "dragons castles"
+    )
 
 
 def test_exact_labels_and_length_filter_the_results(session):
-    state = apply_exact_labels(
-        apply_mood(apply_intent(RecommenderState(), "kids"), "musical"), True
+    state = apply_query(
+        apply_query(apply_query(RecommenderState(), intent="kids"), mood="musical"),
+        exact_labels=True,
     )
     assert filters_for(state) == {"intent": "kids", "mood": "musical"}
     exact = run_query(session, state)
     assert exact.results and all((r.intent, r.mood) == ("kids", "musical") for r in exact.results)
-    short = run_query(session, apply_max_duration(apply_exact_labels(state, False), 10))
+    short = run_query(session, apply_query(apply_query(state, exact_labels=False), max_duration=10))
     assert filters_for(short) == {"max_duration": 10.0}
     assert short.results and all(r.duration <= 10 for r in short.results)
-    assert apply_max_duration(state, 0).max_duration is None
+    assert apply_query(state, max_duration=0).max_duration is None
 
 
 def test_an_error_becomes_the_message_and_the_page_stays_usable(session):
@@ -234,8 +235,9 @@ def test_an_error_becomes_the_message_and_the_page_stays_usable(session):
 
 
 def test_no_match_says_what_to_do(session):
-    state = apply_max_duration(
-        apply_exact_labels(apply_intent(RecommenderState(), "kids"), True), 1
+    state = apply_query(
+        apply_query(apply_query(RecommenderState(), intent="kids"), exact_labels=True),
+        max_duration=1,
     )
     after = run_query(session, state)
     assert after.results == () and "loosen the filters" in after.message

@@ -11,11 +11,14 @@ from __future__ import annotations
 import html
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from .config import VidrecError
 from .labels import INTENTS, MOODS
-from .search import MAX_EXAMPLE_IDS, Result, SearchResponse
+from .search import MAX_EXAMPLE_IDS, Result
+
+if TYPE_CHECKING:  # the UI needs search, similar, status and free_text_available
+    from .session import Session
 
 DEFAULT_TOP_K = 8
 #: Most results the slider offers (a page of cards, not the search limit).
@@ -36,20 +39,6 @@ KEYWORDS_OFF = (
     '(<code>pip install -e ".[local]"</code> or <code>make lab-full</code>); live, set '
     "<code>TWELVELABS_API_KEY</code>. Intents and moods work without it."
 )
-
-
-class SessionLike(Protocol):
-    """What the UI needs from `session.Session`."""
-
-    def search(self, **query: Any) -> SearchResponse: ...
-
-    def similar(
-        self, positive_ids: list[str], negative_ids: list[str] | None = None, **options: Any
-    ) -> SearchResponse: ...
-
-    def status(self) -> dict[str, Any]: ...
-
-    def free_text_available(self) -> bool: ...
 
 
 # ----- state and pure handlers -----------------------------------------------------------------
@@ -82,39 +71,26 @@ class RecommenderState:
         return [result.video_id for result in self.results]
 
 
-def _new_query(state: RecommenderState, **changes: Any) -> RecommenderState:
-    """A changed query starts over: the likes and dislikes belonged to the old one."""
-    return replace(state, liked=(), disliked=(), **changes)
+#: The fields that make the query: a new value starts over (the feedback belonged to the old one).
+QUERY_FIELDS = {"intent", "mood", "keywords"}
+#: How each field's raw widget value becomes state: empty means "any", counts are clamped.
+TIDY: dict[str, Any] = {
+    "intent": lambda value: value or None,
+    "mood": lambda value: value or None,
+    "keywords": lambda value: " ".join((value or "").split()),
+    "top_k": lambda value: max(1, min(MAX_RESULTS, int(value))),
+    "max_duration": lambda value: float(value) if value else None,
+    "exact_labels": bool,
+}
 
 
-def apply_intent(state: RecommenderState, intent: str | None) -> RecommenderState:
-    """Choose an intent (None or "" for any)."""
-    return _new_query(state, intent=intent or None)
-
-
-def apply_mood(state: RecommenderState, mood: str | None) -> RecommenderState:
-    """Choose a mood (None or "" for any)."""
-    return _new_query(state, mood=mood or None)
-
-
-def apply_keywords(state: RecommenderState, keywords: str) -> RecommenderState:
-    """Type keywords (embedded as their own part of the query)."""
-    return _new_query(state, keywords=" ".join((keywords or "").split()))
-
-
-def apply_top_k(state: RecommenderState, top_k: int) -> RecommenderState:
-    """Show `top_k` results (the feedback is kept)."""
-    return replace(state, top_k=max(1, min(MAX_RESULTS, int(top_k))))
-
-
-def apply_max_duration(state: RecommenderState, seconds: float | None) -> RecommenderState:
-    """Only videos up to `seconds` long (None or 0: any length)."""
-    return replace(state, max_duration=float(seconds) if seconds else None)
-
-
-def apply_exact_labels(state: RecommenderState, exact: bool) -> RecommenderState:
-    """Only videos labelled with exactly the chosen intent and mood (a filter, not a ranking)."""
-    return replace(state, exact_labels=bool(exact))
+def apply_query(state: RecommenderState, **changes: Any) -> RecommenderState:
+    """Change query fields (intent, mood, keywords) or display ones (top_k, max_duration,
+    exact_labels); a new intent, mood or keywords forgets the likes and dislikes."""
+    tidy = {name: TIDY[name](value) for name, value in changes.items()}
+    if QUERY_FIELDS & tidy.keys():
+        tidy |= {"liked": (), "disliked": ()}
+    return replace(state, **tidy)
 
 
 def _within_limit(liked: tuple[str, ...], disliked: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
@@ -186,7 +162,7 @@ def plan_query(state: RecommenderState) -> tuple[str, dict[str, Any]] | None:
     return "search", arguments
 
 
-def run_query(session: SessionLike, state: RecommenderState) -> RecommenderState:
+def run_query(session: Session, state: RecommenderState) -> RecommenderState:
     """Run the planned call; a VidrecError becomes the state's message (the page stays usable)."""
     plan = plan_query(state)
     if plan is None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 from dataclasses import replace
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import ipywidgets as widgets
 
@@ -22,16 +22,10 @@ from .cards import (
     KEYWORDS_OFF,
     MAX_RESULTS,
     RecommenderState,
-    SessionLike,
-    apply_exact_labels,
-    apply_intent,
-    apply_keywords,
-    apply_max_duration,
-    apply_mood,
     apply_more_like_this,
     apply_not_this,
+    apply_query,
     apply_reset,
-    apply_top_k,
     card_html,
     feedback_html,
     query_hint_html,
@@ -42,6 +36,9 @@ from .config import VidrecError
 from .labels import INTENTS, MOODS
 from .posters import poster_data_uri
 from .search import Result
+
+if TYPE_CHECKING:
+    from .session import Session
 
 #: The page's style sheet (a file beside this module, inlined into the page).
 STYLE = resources.files(__package__).joinpath("recommender.css").read_text(encoding="utf-8")
@@ -54,7 +51,7 @@ def _title_case(label: str) -> str:
 class RecommenderUI:
     """The widgets, wired to the pure handlers above. `.widget` is what a notebook displays."""
 
-    def __init__(self, session: SessionLike) -> None:
+    def __init__(self, session: Session) -> None:
         self.session = session
         self.state = RecommenderState()
         self.free_text = bool(session.free_text_available())
@@ -136,14 +133,20 @@ class RecommenderUI:
             indent=False,
             layout=widgets.Layout(width="auto"),
         ).add_class("vidrec-exact")
-        self.intent.observe(lambda change: self.apply(apply_intent, change["new"]), "value")
-        self.mood.observe(lambda change: self.apply(apply_mood, change["new"]), "value")
-        self.keywords.observe(lambda change: self.apply(apply_keywords, change["new"]), "value")
-        self.top_k.observe(lambda change: self.apply(apply_top_k, change["new"]), "value")
-        self.max_duration.observe(
-            lambda change: self.apply(apply_max_duration, change["new"]), "value"
-        )
-        self.exact.observe(lambda change: self.apply(apply_exact_labels, change["new"]), "value")
+        controls = {
+            "intent": self.intent,
+            "mood": self.mood,
+            "keywords": self.keywords,
+            "top_k": self.top_k,
+            "max_duration": self.max_duration,
+            "exact_labels": self.exact,
+        }
+        for name, control in controls.items():
+            control.observe(lambda change, name=name: self._change(name, change["new"]), "value")
+
+    def _change(self, name: str, value: Any) -> None:
+        """What every control does: change one field of the state."""
+        self.apply(lambda state: apply_query(state, **{name: value}))
 
     def _layout(self) -> widgets.VBox:
         header = widgets.HTML(
@@ -240,7 +243,7 @@ def error_widget(error: Exception) -> widgets.HTML:
     )
 
 
-def recommender(session: SessionLike | None = None) -> widgets.Widget:
+def recommender(session: Session | None = None) -> widgets.Widget:
     """The recommender UI for a session (opened with `open_session()` when none is given)."""
     if session is None:
         from .session import open_session
