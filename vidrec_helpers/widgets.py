@@ -59,20 +59,11 @@ class RecommenderUI:
         self.hint = widgets.HTML().add_class("vidrec-hint")
         self.feedback = widgets.HTML().add_class("vidrec-feedback")
         self.reset_button = widgets.Button(
-            description="Reset feedback",
-            tooltip="Forget the liked and disliked videos",
-            layout=widgets.Layout(width="auto"),
+            description="Reset feedback", tooltip="Forget the liked and disliked videos"
         ).add_class("vidrec-reset")
         self.reset_button.on_click(lambda _: self.apply(apply_reset))
         self.status = widgets.HTML().add_class("vidrec-status")
-        self.grid = widgets.GridBox(
-            layout=widgets.Layout(
-                grid_template_columns="repeat(auto-fill, minmax(260px, 1fr))",
-                grid_gap="16px",
-                width="100%",
-                margin="8px 0 0 0",
-            )
-        ).add_class("vidrec-results")
+        self.grid = widgets.GridBox().add_class("vidrec-results")
         self.cards: list[widgets.VBox] = []
         self.widget = self._layout()
         self.render()
@@ -85,7 +76,6 @@ class RecommenderUI:
             description="Intent",
             tooltip="What kind of video: the category",
             style=wide,
-            layout=widgets.Layout(width="220px"),
         ).add_class("vidrec-intent")
         self.mood = widgets.ToggleButtons(
             options=[("Any", ANY)] + [(_title_case(name), name) for name in MOODS],
@@ -94,7 +84,6 @@ class RecommenderUI:
             tooltip="How it should feel",
             tooltips=["Any mood"] + list(MOODS.values()),
             style={**wide, "button_width": "auto"},
-            layout=widgets.Layout(width="auto", flex_flow="row wrap"),
         ).add_class("vidrec-mood")
         self.keywords = widgets.Text(
             description="Keywords",
@@ -103,7 +92,6 @@ class RecommenderUI:
             continuous_update=False,
             disabled=not self.free_text,
             style=wide,
-            layout=widgets.Layout(width="100%", max_width="340px"),
         ).add_class("vidrec-keywords")
         self.keywords_note = widgets.HTML("" if self.free_text else KEYWORDS_OFF).add_class(
             "vidrec-keywords-note"
@@ -116,7 +104,6 @@ class RecommenderUI:
             tooltip="How many videos to show",
             continuous_update=False,
             style=wide,
-            layout=widgets.Layout(width="100%", max_width="300px"),
         ).add_class("vidrec-top-k")
         self.max_duration = widgets.Dropdown(
             options=DURATION_CHOICES,
@@ -124,14 +111,12 @@ class RecommenderUI:
             description="Length",
             tooltip="Longest video to show",
             style=wide,
-            layout=widgets.Layout(width="200px"),
         ).add_class("vidrec-length")
         self.exact = widgets.Checkbox(
             value=False,
             description="Only this exact intent and mood",
             tooltip="Filter to videos labelled with the chosen intent and mood",
             indent=False,
-            layout=widgets.Layout(width="auto"),
         ).add_class("vidrec-exact")
         controls = {
             "intent": self.intent,
@@ -154,19 +139,12 @@ class RecommenderUI:
             '<p class="vidrec-sub">Semantic search over video embeddings: choose what kind of '
             "video and how it should feel; each card plays its best matching moment.</p>"
         )
-        row = widgets.Layout(flex_flow="row wrap", align_items="center", width="100%")
         controls = widgets.Box(
-            [self.intent, self.mood, self.keywords, self.top_k, self.max_duration, self.exact],
-            layout=row,
+            [self.intent, self.mood, self.keywords, self.top_k, self.max_duration, self.exact]
         ).add_class("vidrec-controls")
-        feedback = widgets.Box(
-            [self.feedback, self.reset_button],
-            layout=widgets.Layout(flex_flow="row wrap", align_items="center", width="100%"),
-        )
+        feedback = widgets.Box([self.feedback, self.reset_button]).add_class("vidrec-feedback-row")
         parts = [header, controls, self.keywords_note, self.hint, feedback, self.status, self.grid]
-        return widgets.VBox(
-            parts, layout=widgets.Layout(width="100%", padding="4px 8px")
-        ).add_class("vidrec-app")
+        return widgets.VBox(parts).add_class("vidrec-app")
 
     def apply(self, handler: Any, *values: Any) -> None:
         """Apply one pure handler, run the resulting query, redraw."""
@@ -193,23 +171,14 @@ class RecommenderUI:
 
     def _card(self, result: Result) -> widgets.VBox:
         poster = poster_data_uri(result.video_id, result.title, result.intent, result.mood)
-        body = widgets.HTML(card_html(result, poster), layout=widgets.Layout(width="100%"))
+        body = widgets.HTML(card_html(result, poster)).add_class("vidrec-card-html")
         name = result.title or result.video_id
-        more = widgets.Button(
-            description="More like this",
-            tooltip=f"More videos like {name}",
-            layout=widgets.Layout(width="auto"),
-        ).add_class("vidrec-more")
-        less = widgets.Button(
-            description="Not this",
-            tooltip=f"Fewer videos like {name}",
-            layout=widgets.Layout(width="auto"),
-        ).add_class("vidrec-not")
+        more = widgets.Button(description="More like this", tooltip=f"More videos like {name}")
+        less = widgets.Button(description="Not this", tooltip=f"Fewer videos like {name}")
         more.on_click(lambda _, video_id=result.video_id: self.more_like_this(video_id))
         less.on_click(lambda _, video_id=result.video_id: self.not_this(video_id))
-        actions = widgets.HBox([more, less]).add_class("vidrec-actions")
-        layout = widgets.Layout(width="100%", justify_content="space-between")
-        card = widgets.VBox([body, actions], layout=layout)
+        actions = widgets.HBox([more.add_class("vidrec-more"), less.add_class("vidrec-not")])
+        card = widgets.VBox([body, actions.add_class("vidrec-actions")])
         return card.add_class("vidrec-card")
 
     def render(self) -> None:
