@@ -12,11 +12,11 @@ PIP_INSTALL = $(BIN)/python -m pip install -q $(if $(WHEELHOUSE),--no-index --fi
 LAB_REQUIREMENTS ?= -e .
 FULL_REQUIREMENTS ?= -e ".[local,analysis]"
 TEST_REQUIREMENTS ?= -e ".[dev,local,analysis]"
-# torch for the offline text model. PyPI's Linux torch is the CUDA build (gigabytes); the CPU
-# build comes from PyTorch's own index. PyPI's macOS (Apple silicon) and Windows wheels are
-# CPU builds already; Intel Macs have no current torch wheel. Override both for a GPU build.
+# torch for the offline text model, from PyTorch's CPU index (Linux, Windows, Apple silicon):
+# PyPI's Linux torch is the CUDA build (gigabytes more). Intel Macs have no current torch
+# wheel. Override both for a GPU build, e.g. TORCH_INDEX= for PyPI's default build.
 TORCH_SPEC ?= torch
-TORCH_INDEX ?= $(if $(filter Linux,$(shell uname -s)),--index-url https://download.pytorch.org/whl/cpu)
+TORCH_INDEX ?= --index-url https://download.pytorch.org/whl/cpu
 
 .PHONY: install lab lab-full demo test unit notebooks lint app bench data videos wheelhouse clean
 
