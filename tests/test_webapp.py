@@ -13,7 +13,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import psutil
@@ -110,7 +110,7 @@ def _cmdline(process: psutil.Process) -> list[str]:
 
 
 @pytest.fixture
-def running(tmp_path: Path) -> Iterator[callable]:
+def running(tmp_path: Path) -> Iterator[Callable[..., App]]:
     started: list[App] = []
 
     def start(*options: str) -> App:
