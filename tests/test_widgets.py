@@ -7,31 +7,22 @@ only "free text unavailable" uses a stub session, since this machine has the loc
 from __future__ import annotations
 
 import html
+import os
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import ipywidgets
 import pytest
 
-from vidrec_helpers.cli import build_parser, cmd_app
-from vidrec_helpers.config import Settings, reload_settings
-from vidrec_helpers.search import MAX_EXAMPLE_IDS, Result, SearchResponse
-from vidrec_helpers.session import Session, open_session
-from vidrec_helpers.widgets import (
+from vidrec_helpers.cards import (
     KEYWORDS_OFF,
     START_HINT,
     RecommenderState,
-    RecommenderUI,
-    app_environment,
-    apply_exact_labels,
-    apply_intent,
-    apply_keywords,
-    apply_max_duration,
-    apply_mood,
     apply_more_like_this,
     apply_not_this,
+    apply_query,
     apply_reset,
-    apply_top_k,
     card_html,
     clock,
     feedback_html,
@@ -39,11 +30,15 @@ from vidrec_helpers.widgets import (
     is_whole_video,
     media_html,
     plan_query,
-    recommender,
     run_query,
     status_html,
-    voila_command,
 )
+from vidrec_helpers.cli import build_parser, cmd_app
+from vidrec_helpers.config import Settings, reload_settings
+from vidrec_helpers.search import MAX_EXAMPLE_IDS, Result, SearchResponse
+from vidrec_helpers.session import Session, open_session
+from vidrec_helpers.webapp import app_environment, voila_command
+from vidrec_helpers.widgets import RecommenderUI, recommender
 
 
 @pytest.fixture(scope="module")
@@ -107,7 +102,7 @@ def test_nothing_chosen_plans_nothing_and_shows_the_hint(session):
 
 
 def test_choosing_an_intent_searches_for_it(session):
-    state = apply_intent(RecommenderState(), "kids")
+    state = apply_query(RecommenderState(), intent="kids")
     kind, arguments = plan_query(state)
     assert kind == "search"
     assert arguments["intent"] == "kids" and arguments["mood"] is None
@@ -118,20 +113,22 @@ def test_choosing_an_intent_searches_for_it(session):
 
 
 def test_changing_the_mood_changes_the_results(session):
-    musical = run_query(session, apply_mood(apply_intent(RecommenderState(), "kids"), "musical"))
-    action = run_query(session, apply_mood(musical, "action"))
+    musical = run_query(
+        session, apply_query(apply_query(RecommenderState(), intent="kids"), mood="musical")
+    )
+    action = run_query(session, apply_query(musical, mood="action"))
     assert action.mood == "action"
     assert ids(action) != ids(musical)
 
 
 def test_keywords_are_a_part_of_the_query():
-    kind, arguments = plan_query(apply_keywords(RecommenderState(), "dragons"))
+    kind, arguments = plan_query(apply_query(RecommenderState(), keywords="dragons"))
     assert kind == "search" and arguments["keywords"] == "dragons"
-    assert plan_query(apply_intent(RecommenderState(), "kids"))[1]["keywords"] is None
+    assert plan_query(apply_query(RecommenderState(), intent="kids"))[1]["keywords"] is None
 
 
 def test_any_mood_and_intent_mean_none():
-    state = apply_mood(apply_intent(RecommenderState(), ""), "")
+    state = apply_query(apply_query(RecommenderState(), intent=""), mood="")
     assert state.intent is None and state.mood is None and not state.has_query()
 
 
@@ -188,11 +185,11 @@ def test_liking_a_disliked_video_moves_it_and_reset_forgets_both(session):
 
 def test_a_new_query_starts_over_but_top_k_and_filters_keep_the_feedback(session):
     state = apply_more_like_this(searched(session, intent="kids"), "kids-musical-3")
-    assert apply_top_k(state, 4).liked == ("kids-musical-3",)
-    assert apply_max_duration(state, 300).liked == ("kids-musical-3",)
-    assert apply_mood(state, "comedy").liked == ()
-    assert apply_intent(state, "family").liked == ()
-    assert apply_keywords(state, "dragons").liked == ()
+    assert apply_query(state, top_k=4).liked == ("kids-musical-3",)
+    assert apply_query(state, max_duration=300).liked == ("kids-musical-3",)
+    assert apply_query(state, mood="comedy").liked == ()
+    assert apply_query(state, intent="family").liked == ()
+    assert apply_query(state, keywords="dragons").liked == ()
 
 
 def test_feedback_keeps_the_latest_examples_within_the_limit():
@@ -207,22 +204,26 @@ def test_feedback_keeps_the_latest_examples_within_the_limit():
 
 
 def test_top_k_is_clamped_and_keywords_are_tidied():
-    assert apply_top_k(RecommenderState(), 0).top_k == 1
-    assert apply_top_k(RecommenderState(), 1000).top_k == 24
-    assert apply_keywords(RecommenderState(), "  dragons \n castles ").keywords == "dragons castles"
+    assert apply_query(RecommenderState(), top_k=0).top_k == 1
+    assert apply_query(RecommenderState(), top_k=1000).top_k == 24
+    assert (
+        apply_query(RecommenderState(), keywords="  dragons \n castles ").keywords
+        == "dragons castles"
+    )
 
 
 def test_exact_labels_and_length_filter_the_results(session):
-    state = apply_exact_labels(
-        apply_mood(apply_intent(RecommenderState(), "kids"), "musical"), True
+    state = apply_query(
+        apply_query(apply_query(RecommenderState(), intent="kids"), mood="musical"),
+        exact_labels=True,
     )
     assert filters_for(state) == {"intent": "kids", "mood": "musical"}
     exact = run_query(session, state)
     assert exact.results and all((r.intent, r.mood) == ("kids", "musical") for r in exact.results)
-    short = run_query(session, apply_max_duration(apply_exact_labels(state, False), 10))
+    short = run_query(session, apply_query(apply_query(state, exact_labels=False), max_duration=10))
     assert filters_for(short) == {"max_duration": 10.0}
     assert short.results and all(r.duration <= 10 for r in short.results)
-    assert apply_max_duration(state, 0).max_duration is None
+    assert apply_query(state, max_duration=0).max_duration is None
 
 
 def test_an_error_becomes_the_message_and_the_page_stays_usable(session):
@@ -234,8 +235,9 @@ def test_an_error_becomes_the_message_and_the_page_stays_usable(session):
 
 
 def test_no_match_says_what_to_do(session):
-    state = apply_max_duration(
-        apply_exact_labels(apply_intent(RecommenderState(), "kids"), True), 1
+    state = apply_query(
+        apply_query(apply_query(RecommenderState(), intent="kids"), exact_labels=True),
+        max_duration=1,
     )
     after = run_query(session, state)
     assert after.results == () and "loosen the filters" in after.message
@@ -367,6 +369,17 @@ def test_every_control_is_labelled_with_a_tooltip(session):
     assert "vidrec-app" in ui.widget._dom_classes
 
 
+def test_no_button_needs_an_icon_font(session):
+    """Icons come from Font Awesome, which Voilà loads from a CDN: no icon, no request."""
+    ui = RecommenderUI(session)
+    ui.intent.value = "kids"
+    buttons = [ui.reset_button] + [
+        child for card in ui.cards for row in card.children[1:] for child in row.children
+    ]
+    assert len(buttons) == 1 + 2 * len(ui.cards) and ui.cards
+    assert [button.icon for button in buttons if button.icon] == []
+
+
 def test_keywords_follow_free_text_availability(session):
     ui = RecommenderUI(session)
     assert ui.keywords.disabled is (not session.free_text_available())
@@ -398,23 +411,30 @@ def test_recommender_explains_why_it_cannot_start(monkeypatch):
 
 
 def test_voila_serves_the_app_notebook_on_localhost_only():
-    command = voila_command(9123, open_browser=False)
+    command = voila_command(9123, open_browser=False, cull_after=40, max_kernels=3)
     assert command[1:3] == ["-m", "voila"]
     assert command[3].endswith("app/recommender.ipynb")
     assert "--port=9123" in command and "--Voila.ip=127.0.0.1" in command
     assert "--no-browser" in command and "--strip_sources=True" in command
     assert "--no-browser" not in voila_command(9123, open_browser=True)
+    assert "--MappingKernelManager.cull_idle_timeout=40" in command
+    assert "--MappingKernelManager.cull_interval=20" in command
+    assert "--CappedKernelManager.max_kernels=3" in command
 
 
 def test_the_app_gets_a_private_in_memory_store_offline():
     offline = Settings(_env_file=None, forced_mode="offline", qdrant_path=".vidrec/qdrant")
-    assert app_environment(offline, {"PATH": "/bin"}) == {"PATH": "/bin", "QDRANT_PATH": ":memory:"}
+    environment = app_environment(offline, {"PATH": "/bin", "JUPYTER_PATH": "/mine"})
+    assert environment["PATH"] == "/bin" and environment["QDRANT_PATH"] == ":memory:"
     server = Settings(_env_file=None, forced_mode="offline", qdrant_url="http://localhost:6333")
     assert "QDRANT_PATH" not in app_environment(server, {})
+    folders = environment["JUPYTER_PATH"].split(os.pathsep)
+    assert folders[1] == "/mine", "a learner's own Jupyter path is kept"
+    assert (Path(folders[0]) / "voila" / "templates" / "vidrec" / "index.html.j2").is_file()
 
 
 def test_vidrec_app_options():
-    args = build_parser().parse_args(["app", "--port", "9000", "--no-browser"])
+    argv = ["app", "--port", "9000", "--no-browser", "--cull-after", "5", "--max-kernels", "2"]
+    args = build_parser().parse_args(argv)
     assert args.func is cmd_app and args.port == 9000 and args.no_browser
-    defaults = build_parser().parse_args(["app"])
-    assert defaults.port == 8866 and not defaults.no_browser
+    assert args.cull_after == 5 and args.max_kernels == 2

@@ -42,16 +42,13 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def cmd_app(args: argparse.Namespace) -> int:
-    """Serve the recommender widgets as a web page with Voilà on 127.0.0.1; Ctrl+C stops it."""
+    """Serve the recommender widgets as a web page with Voilà on 127.0.0.1 until stopped."""
     import importlib.util
-    import subprocess
-
-    from .widgets import app_environment, app_notebook, voila_command
 
     if importlib.util.find_spec("voila") is None:
-        raise VidrecError(
-            'Voilà is not installed: run `pip install -e ".[dev]"` (or `make install`)'
-        )
+        raise VidrecError("Voilà is not installed: run `pip install -e .` (or `make lab`)")
+    from .webapp import app_environment, app_notebook, run_server, voila_command
+
     if not app_notebook().is_file():
         raise VidrecError(f"{app_notebook()} is missing: restore it with `git checkout -- app/`")
     settings = get_settings()
@@ -61,17 +58,10 @@ def cmd_app(args: argparse.Namespace) -> int:
         print("the app keeps its own in-memory Qdrant, filled from the samples", file=sys.stderr)
     url = f"http://127.0.0.1:{args.port}/"
     print(f"serving the recommender at {url} (Ctrl+C stops it)", file=sys.stderr)
-    process = subprocess.Popen(voila_command(args.port, not args.no_browser), env=environment)
-    try:
-        return process.wait()
-    except KeyboardInterrupt:
-        process.terminate()  # Voilà shuts its kernels down on SIGTERM
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        print("stopped", file=sys.stderr)
-        return 0
+    command = voila_command(args.port, not args.no_browser, args.cull_after, args.max_kernels)
+    status = run_server(command, environment)
+    print("stopped", file=sys.stderr)
+    return status
 
 
 def _session(settings):
@@ -306,6 +296,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("app", help="serve the recommender widgets as a web page (Voilà, 127.0.0.1)")
     p.add_argument("--port", type=int, default=8866, help="port to serve on (default 8866)")
     p.add_argument("--no-browser", action="store_true", help="do not open a browser tab")
+    p.add_argument(
+        "--cull-after", type=int, default=60, help="seconds before a closed page's kernel stops"
+    )
+    p.add_argument(
+        "--max-kernels", type=int, default=8, help="most open pages at once (~300 MB each)"
+    )
     p.set_defaults(func=cmd_app)
     return parser
 

@@ -1,0 +1,138 @@
+"""`vidrec app`: Voilà serves app/recommender.ipynb on 127.0.0.1 with a bounded set of kernels.
+
+Every page visit starts a kernel (~300 MB). A kernel whose page went away (no open connection)
+is culled after `cull_after` idle seconds, at most `max_kernels` run at once, and the server
+runs in its own process group, so stopping `vidrec app` (Ctrl+C, SIGTERM, SIGHUP) stops it and
+every kernel it started.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+
+import psutil
+from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
+from tornado import web
+from traitlets import Integer
+
+from .config import Settings, get_settings, project_root
+
+APP_NOTEBOOK = Path("app") / "recommender.ipynb"
+DEFAULT_PORT = 8866
+#: Seconds a kernel with no open page may stay idle before it is shut down.
+CULL_AFTER_S = 60
+#: Most kernels (open pages) at once: about 300 MB each.
+MAX_KERNELS = 8
+
+
+class CappedKernelManager(AsyncMappingKernelManager):
+    """jupyter_server's kernel manager with a cap: one page too many gets a 503, not a kernel."""
+
+    max_kernels = Integer(MAX_KERNELS, config=True, help="Most kernels running at once.")
+
+    async def start_kernel(self, *args, **kwargs) -> str:
+        """Start a kernel unless `max_kernels` already run."""
+        if len(self.list_kernel_ids()) >= self.max_kernels:
+            raise web.HTTPError(
+                503, f"{self.max_kernels} recommender pages are open: close one and reload"
+            )
+        return await super().start_kernel(*args, **kwargs)
+
+
+def app_notebook() -> Path:
+    """The notebook Voilà serves as the web app."""
+    return project_root() / APP_NOTEBOOK
+
+
+def voila_command(
+    port: int = DEFAULT_PORT,
+    open_browser: bool = True,
+    cull_after: int = CULL_AFTER_S,
+    max_kernels: int = MAX_KERNELS,
+) -> list[str]:
+    """The Voilà command line: 127.0.0.1 only, code hidden, local template, bounded kernels."""
+    manager = f"{CappedKernelManager.__module__}.{CappedKernelManager.__name__}"
+    command = [
+        sys.executable,
+        "-m",
+        "voila",
+        str(app_notebook()),
+        f"--port={port}",
+        "--Voila.ip=127.0.0.1",
+        "--strip_sources=True",
+        "--show_tracebacks=False",
+        "--theme=light",
+        "--template=vidrec",
+        f"--VoilaConfiguration.multi_kernel_manager_class={manager}",
+        f"--CappedKernelManager.max_kernels={max_kernels}",
+        f"--MappingKernelManager.cull_idle_timeout={cull_after}",
+        f"--MappingKernelManager.cull_interval={max(1, min(cull_after // 2, 30))}",
+        "--MappingKernelManager.cull_connected=False",
+    ]
+    if not open_browser:
+        command.append("--no-browser")
+    return command
+
+
+def app_environment(
+    settings: Settings | None = None, base: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """The app's environment: its template folder, and offline a private in-memory Qdrant.
+
+    An embedded on-disk store is locked by one process (often a notebook kernel), and offline
+    the app fills an empty in-memory collection from the samples in about two seconds.
+    """
+    environment = dict(os.environ if base is None else base)
+    # app/voila/templates/vidrec: the lab template without its Font Awesome CDN links
+    paths = [str(project_root() / "app"), environment.get("JUPYTER_PATH", "")]
+    environment["JUPYTER_PATH"] = os.pathsep.join(path for path in paths if path)
+    settings = settings or get_settings()
+    if settings.mode == "offline" and not settings.qdrant_url:
+        environment["QDRANT_PATH"] = ":memory:"
+    return environment
+
+
+def stop_server(process: subprocess.Popen, timeout: float = 15) -> None:
+    """Stop Voilà (it shuts its kernels down on SIGTERM), then anything of it that survived."""
+    try:
+        family = psutil.Process(process.pid).children(recursive=True)
+    except psutil.NoSuchProcess:
+        family = []
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+    _gone, alive = psutil.wait_procs(family, timeout=timeout)
+    for survivor in alive:  # kernels run in their own sessions: not reached by a group signal
+        survivor.kill()
+
+
+class _Stop(Exception):
+    """SIGTERM or SIGHUP reached `vidrec app`."""
+
+
+def _raise_stop(signum: int, _frame: object) -> None:
+    raise _Stop(signum)
+
+
+def run_server(command: list[str], environment: Mapping[str, str]) -> int:
+    """Run Voilà until it exits, or until Ctrl+C, SIGTERM or SIGHUP stop it and its kernels."""
+    stops = [getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)]
+    previous = {number: signal.signal(number, _raise_stop) for number in stops}
+    process = subprocess.Popen(command, env=dict(environment), start_new_session=True)
+    try:
+        return process.wait()
+    except (KeyboardInterrupt, _Stop):
+        return 0
+    finally:
+        stop_server(process)
+        for number, handler in previous.items():
+            signal.signal(number, handler)
