@@ -16,7 +16,7 @@ from vidrec_helpers.api import create_app, start_background_server
 from vidrec_helpers.config import Settings
 from vidrec_helpers.index import ensure_collection
 from vidrec_helpers.labels import INTENTS
-from vidrec_helpers.samples import SAMPLE_DIMENSION, SAMPLE_MODEL
+from vidrec_helpers.samples import SAMPLE_DIMENSION, SAMPLE_MODEL, load_sample_embeddings
 from vidrec_helpers.search import DEFAULT, STRATEGIES
 
 V1 = "/api/v1"
@@ -186,7 +186,9 @@ def test_health(http):
     data = response.get_json()
     assert data["status"] == "ok" and data["mode"] == "offline"
     assert (data["model"], data["dimension"]) == (SAMPLE_MODEL, SAMPLE_DIMENSION)
-    assert data["points"] == 758 and data["videos"] == 188
+    shipped = load_sample_embeddings()
+    assert data["points"] == int((shipped["kind"] != "query").sum())
+    assert data["videos"] == int((shipped["kind"] == "video").sum())
     assert data["default_strategy"] == DEFAULT
     assert response.headers["X-Request-ID"]
 
