@@ -16,6 +16,7 @@ import pyarrow.parquet as pq
 
 from vidrec_helpers.embeddings import LocalTextEmbedder
 from vidrec_helpers.labels import preset_names, query_text
+from vidrec_helpers.records import file_sha256
 from vidrec_helpers.samples import (
     COLUMNS,
     SAMPLE_DIMENSION,
@@ -23,7 +24,6 @@ from vidrec_helpers.samples import (
     checksum_path,
     clip_text,
     embeddings_path,
-    file_checksum,
     load_catalog,
     video_text,
 )
@@ -132,7 +132,7 @@ def build(output: Path) -> pd.DataFrame:
         {"model": SAMPLE_MODEL, "dimension": str(SAMPLE_DIMENSION)}
     )
     pq.write_table(table, output, compression="zstd")
-    checksum_path(output).write_text(f"{file_checksum(output)}  {output.name}\n", encoding="utf-8")
+    checksum_path(output).write_text(f"{file_sha256(output)}  {output.name}\n", encoding="utf-8")
     return frame
 
 

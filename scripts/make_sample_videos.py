@@ -179,16 +179,20 @@ def sky(scene: dict, t: float) -> Image.Image:
     return Image.fromarray(np.repeat(column[:, None, :], WIDTH, axis=1).astype(np.uint8))
 
 
+def picture(scene: dict, t: float) -> np.ndarray:
+    """One frame: the scene `t` seconds after it starts (RGB, height x width x 3)."""
+    image = sky(scene, t)
+    draw = ImageDraw.Draw(image)
+    for item in scene["items"]:
+        draw_item(draw, item, t)
+    return np.asarray(image)
+
+
 def frames(clip: dict):
     """Every frame of a clip, scene after scene."""
     for scene in clip["scenes"]:
         for index in range(round(scene["seconds"] * FPS)):
-            t = index / FPS
-            image = sky(scene, t)
-            draw = ImageDraw.Draw(image)
-            for item in scene["items"]:
-                draw_item(draw, item, t)
-            yield np.asarray(image)
+            yield picture(scene, index / FPS)
 
 
 def voice(kind: str, pitch: float, seconds: float, rng: np.random.Generator) -> np.ndarray:

@@ -9,10 +9,12 @@ from __future__ import annotations
 import importlib.util
 import json
 import re
+import sys
 from collections import Counter
 from pathlib import Path
 
 import av
+import numpy as np
 import pytest
 
 from vidrec_helpers.labels import INTENTS, MOODS
@@ -29,14 +31,26 @@ def _catalog() -> list[dict]:
     return json.loads(CATALOG.read_text(encoding="utf-8"))
 
 
+def _script():
+    """scripts/make_sample_videos.py as a module (it imports the clip table beside it)."""
+    sys.path.insert(0, str(ROOT / "scripts"))
+    try:
+        spec = importlib.util.spec_from_file_location(
+            "make_sample_videos", ROOT / "scripts" / "make_sample_videos.py"
+        )
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+    finally:
+        sys.path.remove(str(ROOT / "scripts"))
+    return module
+
+
+SCRIPT = _script()
+
+
 def _specs() -> dict[str, dict]:
     """The clip table the script renders, by file name."""
-    spec = importlib.util.spec_from_file_location(
-        "sample_clip_specs", ROOT / "scripts" / "sample_clip_specs.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return {f"{clip['name']}.mp4": clip for clip in module.CLIPS}
+    return {f"{clip['name']}.mp4": clip for clip in SCRIPT.CLIPS}
 
 
 def _audio_seconds(path: Path) -> float:
@@ -76,3 +90,32 @@ def test_catalog_entry_matches_its_clip(entry: dict):
         assert 15 <= len(scene["description"].split()) <= 40
         # Marengo 3.0's default segmentation never makes a segment under its 4 s minimum
         assert scene["end_sec"] - scene["start_sec"] >= MARENGO_LIMITS.min_duration
+
+
+def _blocks(image: np.ndarray) -> np.ndarray:
+    """Mean colour of each 8x8 pixel block."""
+    height, width, _ = image.shape
+    return image.astype(np.float32).reshape(height // 8, 8, width // 8, 8, 3).mean(axis=(1, 3))
+
+
+@pytest.mark.parametrize("path", VIDEOS, ids=[p.name for p in VIDEOS])
+def test_shipped_clip_is_what_the_table_renders(path: Path):
+    """The committed mp4 shows the frames the script draws now.
+
+    H.264 is lossy and blurs sharp edges, so frames are compared as means of 8x8 pixel blocks:
+    coding noise stays under ~30 per block, a shape moved by a few pixels or a changed colour
+    gives far more.
+    """
+    wanted, start = {}, 0.0
+    for scene in _specs()[path.name]["scenes"]:
+        for t in (1.0, scene["seconds"] - 0.5):  # two instants of every scene
+            wanted[round((start + t) * SCRIPT.FPS)] = (scene, t)
+        start += scene["seconds"]
+    with av.open(str(path)) as container:
+        for index, frame in enumerate(container.decode(video=0)):
+            if index in wanted:
+                scene, t = wanted.pop(index)
+                shipped, drawn = frame.to_ndarray(format="rgb24"), SCRIPT.picture(scene, t)
+                difference = np.abs(_blocks(shipped) - _blocks(drawn)).max()
+                assert difference < 40, f"{path.name}: frame {index} is not what the table draws"
+    assert not wanted, f"{path.name} is shorter than its table"

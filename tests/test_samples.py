@@ -13,13 +13,13 @@ import pandas as pd
 import pytest
 
 from vidrec_helpers.labels import INTENTS, MOODS, preset_names
+from vidrec_helpers.records import file_sha256
 from vidrec_helpers.samples import (
     SAMPLE_DIMENSION,
     SampleDataError,
     checksum_path,
     clip_text,
     embeddings_path,
-    file_checksum,
     load_catalog,
     load_sample_embeddings,
     query_vector,
@@ -137,7 +137,7 @@ def _write(frame: pd.DataFrame, path) -> None:
     if "vector" in frame:
         frame["vector"] = [[float(x) for x in v] for v in frame["vector"]]
     frame.to_parquet(path)
-    checksum_path(path).write_text(file_checksum(path) + "\n")
+    checksum_path(path).write_text(file_sha256(path) + "\n")
 
 
 def test_corrupt_file_is_reported(tmp_path):
@@ -161,7 +161,7 @@ def test_missing_checksum_is_reported(tmp_path):
 def test_unreadable_file_is_reported(tmp_path):
     target = tmp_path / "sample_embeddings.parquet"
     target.write_bytes(b"not a parquet file at all")
-    checksum_path(target).write_text(file_checksum(target))
+    checksum_path(target).write_text(file_sha256(target))
     with pytest.raises(SampleDataError, match="cannot be read"):
         load_sample_embeddings(target)
 
@@ -206,7 +206,7 @@ def test_unknown_label_is_reported(frame, tmp_path):
 def test_named_pipe_is_reported_not_read(tmp_path):
     pipe = tmp_path / "vectors.parquet"
     os.mkfifo(pipe)
-    with pytest.raises(SampleDataError, match="is not a regular file"):
+    with pytest.raises(SampleDataError, match="not a regular file"):
         load_sample_embeddings(pipe)
 
 

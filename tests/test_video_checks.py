@@ -8,7 +8,6 @@ import av
 import numpy as np
 import pytest
 
-from vidrec_helpers.samples import sample_videos
 from vidrec_helpers.video_checks import MARENGO_LIMITS, VideoCheckError, check_video, probe_video
 from vidrec_standins.media import make_test_video
 
@@ -38,13 +37,6 @@ def test_good_video_passes_with_its_properties(videos):
 def test_portrait_video_passes(videos):
     info = check_video(videos["portrait"])
     assert (info.width, info.height) == (360, 640) and not info.has_audio
-
-
-def test_shipped_sample_videos_pass():
-    files = sample_videos()
-    assert files, "data/videos/ has no sample videos"
-    for file in files:
-        check_video(file)
 
 
 def test_missing_path(tmp_path):

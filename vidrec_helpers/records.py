@@ -18,15 +18,9 @@ class NotAFileError(OSError):
     """A path that is a folder, a named pipe, a socket or a device instead of a regular file."""
 
 
-def _kind(mode: int) -> str:
-    """What a non-regular file is, in words (from its `st_mode`)."""
-    if stat.S_ISDIR(mode):
-        return "a folder"
-    if stat.S_ISFIFO(mode):
-        return "a named pipe"
-    if stat.S_ISSOCK(mode):
-        return "a socket"
-    return "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "not a regular file"
+#: What a file that is not a regular file is, in words, by its type (`stat.S_IFMT`).
+KINDS = {stat.S_IFDIR: "a folder", stat.S_IFIFO: "a named pipe", stat.S_IFSOCK: "a socket"}
+KINDS |= {stat.S_IFCHR: "a device", stat.S_IFBLK: "a device"}
 
 
 def file_sha256(path: str | Path, chunk_size: int = 1 << 20) -> str:
@@ -41,7 +35,8 @@ def file_sha256(path: str | Path, chunk_size: int = 1 << 20) -> str:
     mode = os.fstat(descriptor).st_mode
     if not stat.S_ISREG(mode):
         os.close(descriptor)
-        raise NotAFileError(f"{path} is {_kind(mode)}, not a video file: give a regular file")
+        kind = KINDS.get(stat.S_IFMT(mode), "special")
+        raise NotAFileError(f"{path} is {kind}, not a video file: give a regular file")
     with open(descriptor, "rb") as handle:
         while chunk := handle.read(chunk_size):
             digest.update(chunk)

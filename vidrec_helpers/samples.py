@@ -23,23 +23,10 @@ from .records import file_sha256
 SAMPLE_MODEL = "all-MiniLM-L6-v2"
 SAMPLE_DIMENSION = 384
 
-#: Columns of data/sample_embeddings.parquet, in order.
-COLUMNS = [
-    "kind",  # video | clip | query
-    "key",  # unique: catalog id, "<id>#clip<n>", or the query name
-    "video_id",
-    "title",
-    "intent",
-    "mood",
-    "scope",  # video | clip (None for queries)
-    "start_sec",
-    "end_sec",
-    "duration",
-    "filename",
-    "text",  # the text that was embedded
-    "model",
-    "vector",
-]
+#: Columns of data/sample_embeddings.parquet, in order (each is described in data/README.md).
+COLUMNS = (
+    "kind key video_id title intent mood scope start_sec end_sec duration filename text model vector"
+).split()
 KINDS = {"video", "clip", "query"}
 ENTRY_FIELDS = ("id", "title", "description", "duration", "intent", "mood", "scenes", "filename")
 
@@ -154,11 +141,6 @@ def clip_text(entry: dict, scene: dict) -> str:
     return str(scene["description"])
 
 
-def file_checksum(path: Path) -> str:
-    """SHA-256 of a file, as hex (a named pipe or a folder is an error, never a hang)."""
-    return file_sha256(path)
-
-
 def _check_frame(frame: pd.DataFrame, where: str) -> None:
     missing = [c for c in COLUMNS if c not in frame.columns]
     if missing:
@@ -197,10 +179,8 @@ def _check_frame(frame: pd.DataFrame, where: str) -> None:
 @lru_cache(maxsize=4)
 def _load_embeddings(path: str, verify: bool) -> pd.DataFrame:
     file = Path(path)
-    if not file.exists():
-        raise SampleDataError(f"{file} not found: {_REBUILD_HINT}")
-    if not file.is_file():
-        raise SampleDataError(f"{file} is not a regular file: give the path of a parquet file")
+    if not file.is_file():  # a folder or a named pipe is refused too: reading one may never end
+        raise SampleDataError(f"{file} not found (or not a regular file): {_REBUILD_HINT}")
     if verify:
         sidecar = checksum_path(file)
         if not sidecar.is_file():
@@ -208,7 +188,7 @@ def _load_embeddings(path: str, verify: bool) -> pd.DataFrame:
                 f"{sidecar.name} (the checksum of {file.name}) is missing: {_REBUILD_HINT}"
             )
         expected = sidecar.read_text(encoding="utf-8").split()[0]
-        if file_checksum(file) != expected:
+        if file_sha256(file) != expected:
             raise SampleDataError(
                 f"{file.name} is corrupt or was changed (checksum mismatch): {_REBUILD_HINT}"
             )

@@ -136,6 +136,11 @@ def probe_video(path: str | os.PathLike[str]) -> VideoInfo:
 
 def _check_limits(name: str, info: VideoInfo, limits: VideoLimits) -> None:
     """Raise one VideoCheckError for the first limit `info` breaks."""
+    if info.size_bytes > limits.max_bytes:
+        raise VideoCheckError(
+            f"{name} is {_human_size(info.size_bytes)}; Marengo accepts up to "
+            f"{_human_size(limits.max_bytes)}: compress or split it"
+        )
     if not limits.min_duration <= info.duration <= limits.max_duration:
         raise VideoCheckError(
             f"{name} lasts {info.duration:.1f} s; Marengo needs {limits.min_duration:g} s to "
@@ -156,13 +161,6 @@ def _check_limits(name: str, info: VideoInfo, limits: VideoLimits) -> None:
 
 def check_video(path: str | os.PathLike[str], limits: VideoLimits = MARENGO_LIMITS) -> VideoInfo:
     """Probe a video and raise VideoCheckError (one clear message) if Marengo would reject it."""
-    file = Path(path)
-    size = _file_size(file)
-    if size > limits.max_bytes:
-        raise VideoCheckError(
-            f"{file.name} is {_human_size(size)}; Marengo accepts up to "
-            f"{_human_size(limits.max_bytes)}: compress or split it"
-        )
-    info = probe_video(file)
-    _check_limits(file.name, info, limits)
+    info = probe_video(path)
+    _check_limits(Path(path).name, info, limits)
     return info
