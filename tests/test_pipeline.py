@@ -13,7 +13,7 @@ import pytest
 from conftest import use_live_servers
 from qdrant_client import QdrantClient
 
-from vidrec_helpers import pipeline
+from vidrec_helpers import storage
 from vidrec_helpers.config import Settings, VidrecError
 from vidrec_helpers.embeddings import PollPolicy, RetryPolicy, TwelveLabsEmbedder, make_embedder
 from vidrec_helpers.index import count_points
@@ -304,9 +304,9 @@ def test_a_bad_copy_fails_alone_and_its_name_stays_on_one_line(tmp_path, monkeyp
     good = make_video(tmp_path / "same name.mp4", seconds=5)
     bad = tmp_path / "same\nname.mp4"  # same bytes, and the same id: the newline slugs to "-"
     shutil.copy(good, bad)
-    real_upload_many = pipeline.upload_many
+    real_upload_many = storage.upload_many
 
-    def upload_many(client, bucket, paths, **kwargs):
+    def upload_many(client, bucket, paths, *args, **kwargs):
         """Fail the name with a newline, as some S3 servers do; upload the others."""
         kept = [p for p in paths if "\n" not in p.name]
         results = iter(real_upload_many(client, bucket, kept, **kwargs))
@@ -314,7 +314,7 @@ def test_a_bad_copy_fails_alone_and_its_name_stays_on_one_line(tmp_path, monkeyp
             UploadFailure(p, f"{p} was refused") if p not in kept else next(results) for p in paths
         ]
 
-    monkeypatch.setattr(pipeline, "upload_many", upload_many)
+    monkeypatch.setattr(storage, "upload_many", upload_many)
     report = ingest_offline([good, bad], upload=True)
     assert report.failed == {str(bad): f"{bad} was refused"}
     assert len(report.embedded) == 1 and report.points_in_collection == 1

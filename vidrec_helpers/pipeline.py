@@ -27,7 +27,7 @@ from .index import (
 )
 from .records import NotAFileError, VideoSource, file_sha256, text_sha256
 from .samples import load_catalog, sample_video_dir, video_text
-from .storage import UploadResult, ensure_bucket, playable_url, s3_client, upload_many
+from .storage import UploadResult, presign, s3_client, upload_sources
 from .video_checks import check_video
 
 #: Most files uploaded at once, whatever the embedding concurrency: uploads share one network
@@ -210,20 +210,14 @@ def _upload(
     if not with_files:
         return
     client = s3_client(settings)
-    ensure_bucket(client, settings.s3_bucket, settings.aws_region, create=True)
-    outcomes = upload_many(
-        client,
-        settings.s3_bucket,
-        [s.path for s in with_files],
-        concurrency=min(concurrency, UPLOAD_CONCURRENCY),
-    )
+    concurrency = min(concurrency, UPLOAD_CONCURRENCY)
+    outcomes = upload_sources(with_files, settings, client, concurrency)
     for source, outcome in zip(with_files, outcomes, strict=True):
         if not isinstance(outcome, UploadResult):
             report.failed[failure_key(source)] = outcome.error
             continue
         (report.uploaded if outcome.uploaded else report.upload_skipped).append(source.video_id)
-        source.s3_key = outcome.key
-        source.url = playable_url(client, settings.s3_bucket, outcome.key)
+        source.url = presign(client, outcome.bucket, outcome.key)
 
 
 def ingest(
