@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import atexit
-import logging
 import re
 import uuid
 from collections.abc import Iterable
@@ -31,7 +30,6 @@ MARENGO_MODELS = ("marengo3.0", "marengo3.5")
 #: What qdrant-client raises on opening a damaged embedded store (meta.json, storage.sqlite).
 DAMAGED_STORE_ERRORS = (ValueError, KeyError, TypeError, EOFError, DatabaseError, UnpicklingError)
 
-logger = logging.getLogger(__name__)
 _clients: dict[str, QdrantClient] = {}
 
 
@@ -141,8 +139,6 @@ def ensure_collection(client: QdrantClient, name: str, model: str, dimension: in
             client.create_payload_index(name, field, models.PayloadSchemaType.KEYWORD)
         for field in FLOAT_FIELDS:
             client.create_payload_index(name, field, models.PayloadSchemaType.FLOAT)
-    if not (client.get_collection(name).config.metadata or {}).get("model"):
-        logger.info("the Qdrant server dropped the metadata of %s (before 1.16)", name)
     return True
 
 
