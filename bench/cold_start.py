@@ -324,6 +324,10 @@ def report(
         "s",
         note=f"kernel start itself: {kernel_ready:.2f} s (ipykernel)",
     )
+    if hasattr(os, "getloadavg"):  # wall times stretch with other work on the machine
+        load = os.getloadavg()[0]
+        recorder.metrics(load_average=load)
+        recorder.note(f"Load average at the end of the run: {load:.1f} on {os.cpu_count()} CPUs.")
     floor = modules["qdrant_client"]["import_seconds"]
     recorder.note(
         f"Importing qdrant-client alone takes {floor:.2f} s here (it builds its pydantic models "

@@ -71,7 +71,9 @@ def assert_tutorial_answer(results: object) -> None:
             "url",
         } <= set(item)
         assert isinstance(item["video_id"], str) and isinstance(item["start_time"], float)
-        assert isinstance(item["filename"], str)
+        assert isinstance(item["filename"], str) and isinstance(item["confidence"], str)
+        assert isinstance(item["end_time"], float) and isinstance(item["score"], float)
+        assert item["url"] is None or isinstance(item["url"], str)
 
 
 def test_tutorial_search_answers_a_bare_array(http):

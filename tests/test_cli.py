@@ -172,4 +172,4 @@ def test_serve_passes_its_network_flags(monkeypatch, capsys):
     assert seen["allowed_hosts"] == ["10.0.0.5", "search.example.org"]
     assert seen["cors_origins"] == ["https://app.example.org"] and seen["session"] == "session"
     main(["serve", "--host", "0.0.0.0"])
-    assert seen["allowed_hosts"] == [] and seen["cors_origins"] is None
+    assert seen["allowed_hosts"] == ["0.0.0.0"] and seen["cors_origins"] is None

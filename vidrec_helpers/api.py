@@ -303,8 +303,9 @@ def serve(
 ) -> None:
     """Run the API until Ctrl+C (`vidrec serve`). It has no authentication: keep it on 127.0.0.1.
 
-    The text model (and offline the local S3 server) are loaded before the server listens, so
-    the first free-text request (the original front end gives up after 15 s) does not wait. `app_options` go to create_app.
+    What a first request would wait for (the text model, offline the local S3 server) is loaded
+    before the server listens: the original front end gives up after 15 s. `app_options` go to
+    `create_app` (cors_origins, allowed_hosts).
     """
     session = session or open_session(ingest_if_empty=False)
     app = create_app(session=session, **app_options)

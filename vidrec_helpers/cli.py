@@ -150,14 +150,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     settings = get_settings()
     print(settings.summary(), file=sys.stderr)
-    # A specific bind address is a name clients use too; 0.0.0.0 and :: are not.
-    bound = [] if args.host in ("0.0.0.0", "::") else [args.host]
     serve(
         args.host,
         args.port,
         session=_session(settings),
         cors_origins=args.cors_origin or None,
-        allowed_hosts=[*bound, *args.allowed_host],
+        allowed_hosts=[args.host, *args.allowed_host],  # the bind address is a name too
     )
     return 0
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import atexit
-import logging
 import re
 import uuid
 from collections.abc import Iterable
@@ -32,7 +31,6 @@ MARENGO_MODELS = ("marengo3.0", "marengo3.5")
 #: What qdrant-client raises on opening a damaged embedded store (meta.json, storage.sqlite).
 DAMAGED_STORE_ERRORS = (ValueError, KeyError, TypeError, EOFError, DatabaseError, UnpicklingError)
 
-logger = logging.getLogger(__name__)
 _clients: dict[str, QdrantClient] = {}
 
 
