@@ -1,4 +1,4 @@
-"""Test helpers shipped with the package: a fake TwelveLabs server and tiny generated videos."""
+"""The one mp4 writer: small generated H.264 videos for tests, benchmarks and the clip script."""
 
 from __future__ import annotations
 
@@ -8,25 +8,6 @@ from pathlib import Path
 
 import av
 import numpy as np
-
-from ..config import Settings
-from .fake_twelvelabs import FakeBehaviour, FakeTwelveLabs
-
-__all__ = ["FAKE_API_KEY", "FakeBehaviour", "FakeTwelveLabs", "fake_settings", "make_test_video"]
-
-#: A key-shaped test key (never a real one); the fake server accepts any non-empty key.
-FAKE_API_KEY = "fake-twelvelabs-key-not-real"
-
-
-def fake_settings(fake: FakeTwelveLabs, **overrides: object) -> Settings:
-    """Live-mode settings pointing the real SDK at `fake`, ignoring .env (for tests and benchmarks)."""
-    values: dict[str, object] = {
-        "twelvelabs_api_key": FAKE_API_KEY,
-        "twelvelabs_base_url": fake.base_url,
-        "forced_mode": "live",
-    }
-    values.update(overrides)
-    return Settings(_env_file=None, **values)
 
 
 def _video_frame(index: int, width: int, height: int, seed: int = 0) -> av.VideoFrame:
