@@ -219,9 +219,9 @@ class OfflineEmbedder(SampleEmbedder):
     reads the library stays quick). Text stays with SampleEmbedder: presets, else the local model.
     """
 
-    def __init__(self, settings: Settings | None = None, **sample_options: Any) -> None:
-        super().__init__(**sample_options)
-        self.settings = settings or get_settings()
+    def __init__(self, settings: Settings | None = None, poll_timeout: float | None = None) -> None:
+        super().__init__()
+        self.settings, self.poll_timeout = settings or get_settings(), poll_timeout
         self._service: TwelveLabsEmbedder | None = None
         self._service_lock = threading.Lock()
 
@@ -242,7 +242,7 @@ class OfflineEmbedder(SampleEmbedder):
                 client = TwelveLabs(api_key="offline-standin", base_url=ensure_offline_standin())
                 self._service = TwelveLabsEmbedder(
                     self.settings, model=SAMPLE_MODEL, client=client, check_videos=False,
-                    poll=PollPolicy(initial=0.05, maximum=0.5), url_signer=storage_signer(self.settings),
+                    poll=PollPolicy(initial=0.05, maximum=0.5, timeout=self.poll_timeout), url_signer=storage_signer(self.settings),
                     allow_private_urls=True,  # the local S3 server and stand-in are meant to be local
                 )  # fmt: skip
             return self._service

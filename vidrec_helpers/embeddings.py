@@ -146,18 +146,23 @@ def __getattr__(name: str) -> object:
 
 
 def make_embedder(
-    settings: Settings | None = None, *, sample_clips_via_sdk: bool = False
+    settings: Settings | None = None,
+    *,
+    sample_clips_via_sdk: bool = False,
+    poll_timeout: float | None = None,
 ) -> Embedder:
     """The embedder for the current mode: TwelveLabs when live; offline, the shipped samples.
 
     `sample_clips_via_sdk=True` (offline): the sample clips that have a URL go through the real
     SDK to the local Embed v2 stand-in, like live mode; without it everything loads from the
-    parquet (what an offline session does, so it starts without the SDK).
+    parquet (what an offline session does, so it starts without the SDK). `poll_timeout` (s):
+    how long to wait for one task (None: max(15 min, 3x the video's duration)).
     """
     from .embed_local import OfflineEmbedder, SampleEmbedder
-    from .twelvelabs_embedder import TwelveLabsEmbedder, storage_signer
+    from .twelvelabs_embedder import PollPolicy, TwelveLabsEmbedder, storage_signer
 
     settings = settings or get_settings()
+    poll = PollPolicy(timeout=poll_timeout)
     if settings.mode == "live":
-        return TwelveLabsEmbedder(settings, url_signer=storage_signer(settings))
-    return OfflineEmbedder(settings) if sample_clips_via_sdk else SampleEmbedder()
+        return TwelveLabsEmbedder(settings, poll=poll, url_signer=storage_signer(settings))
+    return OfflineEmbedder(settings, poll_timeout) if sample_clips_via_sdk else SampleEmbedder()
