@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 
 import pytest
 from standin_fixtures import fake_settings
@@ -84,7 +85,7 @@ def test_two_writers_never_leave_a_half_written_entry(tmp_path, caplog):
 
     def write(journal: TaskJournal, name: str) -> None:
         for n in range(200):
-            journal.record("same-video", JournalEntry(f"{name}-{n}", "v1", "marengo3.0", 1e9 + n))
+            journal.record("same-video", JournalEntry(f"{name}-{n}", "v1", "marengo3.0", time.time()))
 
     def read() -> None:
         while True:
