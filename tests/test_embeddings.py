@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from standin_fixtures import SleepRecorder, fake_settings
 from twelvelabs.types import EmbeddingData
 
 from vidrec_helpers.config import Settings, VidrecError
+from vidrec_helpers.embed_requests import server_wait
 from vidrec_helpers.embeddings import (
     EmbeddingError,
     EmbeddingTimeoutError,
@@ -17,14 +19,13 @@ from vidrec_helpers.embeddings import (
     make_embedder,
     segments_from_data,
 )
-from vidrec_helpers.embed_requests import server_wait
 from vidrec_helpers.records import VideoSource
 from vidrec_standins.twelvelabs import TwelveLabsStandIn
 
-from standin_fixtures import SleepRecorder, fake_settings
-
 FAST_POLL = PollPolicy(initial=0.01, factor=1.5, maximum=0.05, timeout=10.0)
-FAST_RETRY = RetryPolicy(attempts=4, initial=0.01, maximum=0.05, untold_wait=0.05, rate_limited_for=1.0)
+FAST_RETRY = RetryPolicy(
+    attempts=4, initial=0.01, maximum=0.05, untold_wait=0.05, rate_limited_for=1.0
+)
 
 
 def FakeTwelveLabs(**changes):  # noqa: N802 - reads like the class it builds
@@ -33,7 +34,13 @@ def FakeTwelveLabs(**changes):  # noqa: N802 - reads like the class it builds
 
 
 def embedder_for(
-    fake: TwelveLabsStandIn, *, sleep=None, poll=FAST_POLL, retry=FAST_RETRY, settings=None, **options
+    fake: TwelveLabsStandIn,
+    *,
+    sleep=None,
+    poll=FAST_POLL,
+    retry=FAST_RETRY,
+    settings=None,
+    **options,
 ):
     """A TwelveLabsEmbedder pointed at `fake` with tiny waits."""
     extra = {"sleep": sleep} if sleep is not None else {}
@@ -251,16 +258,14 @@ def test_marengo35_shorter_vectors_and_multi_input_text(fake):
     assert body["embedding_dimension"] == 256
 
 
-def test_model_specific_choices_are_checked_before_any_request(fake):
-    with pytest.raises(VidrecError, match="transcription"):
-        embedder_for(
-            fake,
-            settings=fake_settings(fake, marengo_model="marengo3.5"),
-            embedding_options=["transcription"],
-        )
-    with pytest.raises(VidrecError, match="marengo3.5"):
-        embedder_for(fake, dimension=256)
-    assert sum(fake.requests.values()) == 0
+def test_model_specific_choices_are_refused_by_the_api_before_any_task(fake):
+    embedder = embedder_for(fake, settings=fake_settings(fake, marengo_model="marengo3.5"),
+                            embedding_options=["transcription"])  # fmt: skip
+    with pytest.raises(EmbeddingError, match="transcription embedding option requires Marengo 3.0"):
+        embedder.embed_video(source("v1"))
+    with pytest.raises(EmbeddingError, match="embedding_dimension parameter requires Marengo 3.5"):
+        embedder_for(fake, dimension=256).embed_video(source("v2"))
+    assert not fake.tasks
 
 
 def test_text_embedding_is_unit_length_and_deterministic(fake):

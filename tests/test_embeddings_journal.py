@@ -13,7 +13,8 @@ from standin_fixtures import fake_settings
 from vidrec_helpers.embed_cache import JournalEntry, TaskJournal
 from vidrec_helpers.embeddings import EmbeddingError, EmbeddingTimeoutError, PollPolicy, RetryPolicy
 from vidrec_helpers.records import VideoSource
-from vidrec_helpers.twelvelabs_embedder import TwelveLabsEmbedder, private_host
+from vidrec_helpers.twelvelabs_embedder import TwelveLabsEmbedder
+from vidrec_helpers.video_urls import private_host
 from vidrec_standins.twelvelabs import TwelveLabsStandIn
 
 FAST_POLL = PollPolicy(initial=0.01, maximum=0.05, timeout=10.0)
@@ -85,7 +86,9 @@ def test_two_writers_never_leave_a_half_written_entry(tmp_path, caplog):
 
     def write(journal: TaskJournal, name: str) -> None:
         for n in range(200):
-            journal.record("same-video", JournalEntry(f"{name}-{n}", "v1", "marengo3.0", time.time()))
+            journal.record(
+                "same-video", JournalEntry(f"{name}-{n}", "v1", "marengo3.0", time.time())
+            )
 
     def read() -> None:
         while True:

@@ -4,7 +4,7 @@ Every backend follows the `Embedder` protocol, so the rest of the tutorial does 
 one it has. The step's parts live in modules named after it (imported from here on first use):
 `TwelveLabsEmbedder` (twelvelabs_embedder.py: the real SDK's Embed API v2, live, and offline for
 the sample clips against the local stand-in), `SampleEmbedder`, `OfflineEmbedder`,
-`LocalTextEmbedder` (embed_local.py), `EmbeddingCache` (embed_cache.py), `TaskJournal`
+(embed_local.py; `LocalTextEmbedder`, the offline text model, is the stand-in's), `EmbeddingCache` (embed_cache.py), `TaskJournal`
 (embed_cache.py too), `embed_many` (embed_batch.py), retries and rate budgets (embed_requests.py).
 Vectors are checked (width, finite values, non-zero length) before anything keeps them.
 """
@@ -124,17 +124,13 @@ def text_token_bound(text: str) -> int:
 
 #: Where each public name of the embedding step lives (loaded when first asked for).
 _PARTS = {
-    "embed_batch": ("DEFAULT_CONCURRENCY", "EmbedReport", "embed_many"),
-    "embed_cache": ("EmbeddingCache", "JournalEntry", "TaskJournal", "canonical_json"),
-    "embed_local": (
-        "LocalTextEmbedder",
-        "OfflineEmbedder",
-        "SampleEmbedder",
-        "local_model_available",
-    ),
-    "embed_requests": ("RetryPolicy", "WindowBudget"),
-    "twelvelabs_embedder": ("PollPolicy", "TwelveLabsEmbedder"),
-}
+    ".embed_batch": ("DEFAULT_CONCURRENCY", "EmbedReport", "embed_many"),
+    ".embed_cache": ("EmbeddingCache", "JournalEntry", "TaskJournal", "canonical_json"),
+    ".embed_local": ("OfflineEmbedder", "SampleEmbedder", "local_model_available"),
+    ".embed_requests": ("RetryPolicy", "WindowBudget"),
+    ".twelvelabs_embedder": ("PollPolicy", "TwelveLabsEmbedder"),
+    "vidrec_standins.local_text": ("LocalTextEmbedder",),  # the offline stand-in's text model
+}  # fmt: skip
 _WHERE = {name: module for module, names in _PARTS.items() for name in names}
 
 
@@ -142,7 +138,7 @@ def __getattr__(name: str) -> object:
     """`from vidrec_helpers.embeddings import EmbeddingCache` etc., without importing every part."""
     if name not in _WHERE:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(f".{_WHERE[name]}", __package__), name)
+    return getattr(importlib.import_module(_WHERE[name], __package__), name)
 
 
 def make_embedder(
@@ -159,10 +155,11 @@ def make_embedder(
     how long to wait for one task (None: max(15 min, 3x the video's duration)).
     """
     from .embed_local import OfflineEmbedder, SampleEmbedder
-    from .twelvelabs_embedder import PollPolicy, TwelveLabsEmbedder, storage_signer
+    from .twelvelabs_embedder import PollPolicy, TwelveLabsEmbedder
+    from .video_urls import storage_signer
 
     settings = settings or get_settings()
     poll = PollPolicy(timeout=poll_timeout)
     if settings.mode == "live":
         return TwelveLabsEmbedder(settings, poll=poll, url_signer=storage_signer(settings))
-    return OfflineEmbedder(settings, poll_timeout) if sample_clips_via_sdk else SampleEmbedder()
+    return OfflineEmbedder(poll_timeout) if sample_clips_via_sdk else SampleEmbedder()

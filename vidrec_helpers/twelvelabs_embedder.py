@@ -7,16 +7,13 @@ A created task is journaled at once (task_journal.py), so nothing is paid for tw
 
 from __future__ import annotations
 
-import ipaddress
 import itertools
 import logging
-import os
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlparse
 
 import numpy as np
 
@@ -38,6 +35,7 @@ from .embeddings import (
     text_token_bound,
 )
 from .records import VideoEmbedding, VideoSource, unit
+from .video_urls import MAX_URL_SECONDS, private_urls_allowed, same_media, warn_if_private
 
 if TYPE_CHECKING:
     from twelvelabs import TwelveLabs
@@ -53,9 +51,6 @@ DEFAULT_EMBEDDING_SCOPES = ("clip", "asset")
 #: Shortest poll timeout; longer videos get `POLL_TIMEOUT_PER_VIDEO_SECOND` x their duration.
 MIN_POLL_TIMEOUT = 15 * 60.0
 POLL_TIMEOUT_PER_VIDEO_SECOND = 3.0
-#: Presigned URLs live at most 7 days (SigV4); see `_signed_url` for temporary credentials.
-MAX_URL_SECONDS = 7 * 24 * 3600
-ALLOW_PRIVATE_VARIABLE = "VIDREC_ALLOW_PRIVATE_URLS"
 
 
 @dataclass(frozen=True)
@@ -74,24 +69,6 @@ def poll_timeout_for(duration: float | None, policy: PollPolicy = PollPolicy()) 
     if policy.timeout is not None:
         return policy.timeout
     return max(MIN_POLL_TIMEOUT, POLL_TIMEOUT_PER_VIDEO_SECOND * (duration or 0.0))
-
-
-def private_host(url: str) -> str | None:
-    """The URL's host when it is localhost or a private/loopback/link-local address, else None."""
-    host = urlparse(url).hostname or ""
-    if host == "localhost" or host.endswith(".localhost"):
-        return host
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        return None  # a DNS name: not resolved here
-    return host if address.is_private or address.is_loopback or address.is_link_local else None
-
-
-def same_media(first: str | None, second: str) -> bool:
-    """Same scheme, host and path: two presigned URLs of one object differ only in their query."""
-    a, b = urlparse(first or ""), urlparse(second)
-    return (a.scheme, a.netloc, a.path) == (b.scheme, b.netloc, b.path)
 
 
 class TwelveLabsEmbedder:
@@ -124,7 +101,6 @@ class TwelveLabsEmbedder:
         if client is None:
             self.settings.require_live()
         self.model: str = model or self.settings.marengo_model
-        self._check_choices(embedding_options, dimension)
         self.dimension: int = dimension or (
             MARENGO_DIMENSION if self.model.startswith("marengo") else 384
         )
@@ -148,9 +124,7 @@ class TwelveLabsEmbedder:
         )
         hourly = video_minutes_per_hour * 60.0 if video_minutes_per_hour else None
         self.video_budget = WindowBudget(hourly, 3600.0) if hourly else None
-        if allow_private_urls is None:
-            allow_private_urls = os.environ.get(ALLOW_PRIVATE_VARIABLE, "") in ("1", "true", "yes")
-        self.allow_private_urls = allow_private_urls
+        self.allow_private_urls = private_urls_allowed(allow_private_urls)
 
     @property
     def options(self) -> dict[str, Any]:
@@ -162,26 +136,11 @@ class TwelveLabsEmbedder:
             "video": self.video_options,
         }
 
-    def _check_choices(self, options: Sequence[str], dimension: int | None) -> None:
-        """Reject choices the chosen model cannot serve, before any request is paid for."""
-        if self.model != "marengo3.0" and "transcription" in options:
-            raise VidrecError(
-                f"the 'transcription' embedding option needs marengo3.0, not {self.model}"
-            )
-        if dimension is not None and self.model != "marengo3.5":
-            raise VidrecError(
-                "a shorter embedding dimension needs MARENGO_MODEL=marengo3.5 (Matryoshka vectors)"
-            )
-
     def _make_client(self, request_timeout: float) -> TwelveLabs:
         """The SDK client. Note: the SDK replaces `base_url` with $TWELVELABS_BASE_URL when set."""
         from twelvelabs import TwelveLabs
 
         base_url = self.settings.twelvelabs_base_url
-        if os.environ.get("TWELVELABS_BASE_URL") not in (None, "", base_url):
-            logger.warning(
-                "TWELVELABS_BASE_URL overrides base_url %s (the SDK prefers it)", base_url
-            )
         return TwelveLabs(api_key=self._key, base_url=base_url, timeout=request_timeout)
 
     def _mask(self, text: str) -> str:
@@ -267,18 +226,6 @@ class TwelveLabsEmbedder:
             return self.url_signer(source.s3_key, seconds)
         return str(source.url)
 
-    def _warn_if_private(self, url: str, video_id: str) -> None:
-        host = private_host(url)
-        if host and not self.allow_private_urls:
-            logger.warning(
-                "%s: the video URL's host %s is local or private, so TwelveLabs cannot fetch it "
-                "(the task will fail). Use an S3 bucket TwelveLabs can reach, or set %s=1 for a "
-                "local stand-in",
-                video_id,
-                host,
-                ALLOW_PRIVATE_VARIABLE,
-            )
-
     def _create(self, source: VideoSource, key: str, duration: float | None) -> str:
         """Create the task and journal its id at once; never blindly repeat a create that may have worked."""
         if self.request_budget:
@@ -287,7 +234,7 @@ class TwelveLabsEmbedder:
             self.video_budget.acquire(duration)
         for attempt in itertools.count(1):
             url = self._signed_url(source, duration)
-            self._warn_if_private(url, source.video_id)
+            warn_if_private(url, source.video_id, self.allow_private_urls)
             asked = time.time()
             try:
                 task = self._call(
@@ -410,17 +357,3 @@ class TwelveLabsEmbedder:
                 f"TwelveLabs returned a {vector.shape[0]}-d text vector, expected {self.dimension}"
             )
         return vector
-
-
-def storage_signer(settings: Settings) -> Callable[[str, int], str]:
-    """Sign S3 keys with `storage.playable_url` (the S3 client is made on first use)."""
-    client: list[Any] = []
-
-    def sign(key: str, seconds: int) -> str:
-        from .storage import playable_url, s3_client
-
-        if not client:
-            client.append(s3_client(settings))
-        return playable_url(client[0], settings.s3_bucket, key, expires=seconds)
-
-    return sign

@@ -158,7 +158,7 @@ class TwelveLabsStandIn:
         self.faults: Counter[str] = Counter()  # served: rate_limited, server_error, malformed...
         self.statuses: Counter[str] = Counter()  # task statuses served by retrieve
         self.created_urls: list[str] = []
-        self.create_times: deque[float] = deque()  # monotonic time of each accepted create
+        self.create_times: deque[float] = deque()  # epoch time of each accepted create
         self.request_bodies: list[dict] = []
         self.tasks: dict[str, StandInTask] = {}
         self.peak_processing = 0  # most tasks processing at once (seen at task creation)
@@ -297,7 +297,7 @@ class TwelveLabsStandIn:
         with self._lock:
             self.tasks[task.id] = task
             self.created_urls.append(task.url)
-            self.create_times.append(time.monotonic())
+            self.create_times.append(time.time())
             processing = sum(1 for t in self.tasks.values() if t.ready_at > task.created)
             self.peak_processing = max(self.peak_processing, processing)
         if self._take("accepted_then_error", self.behaviour.accepted_then_error):
@@ -551,15 +551,20 @@ class TwelveLabsStandIn:
         ]
         if not queries.empty:
             return np.asarray(queries["vector"].iloc[0])
-        from vidrec_helpers.embed_local import LOCAL_HINT, LocalTextEmbedder, local_model_available
+        from vidrec_helpers import embed_local
+        from vidrec_helpers.config import VidrecError
+        from vidrec_standins.local_text import LocalTextEmbedder
 
-        if not local_model_available():
+        if not embed_local.local_model_available():
             raise StandInRefusal(
                 400,
                 "model_unavailable",
-                f"Free text offline needs the local text model: {LOCAL_HINT}.",
+                f"Free text offline needs the local text model: {embed_local.LOCAL_HINT}.",
             )
-        return LocalTextEmbedder().embed_text(text)
+        try:
+            return LocalTextEmbedder().embed_text(text)
+        except VidrecError as error:  # e.g. longer than the model reads
+            raise StandInRefusal(400, "parameter_invalid", str(error)) from None
 
 
 class _RateLimited(Exception):
