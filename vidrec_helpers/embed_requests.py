@@ -151,13 +151,7 @@ class WindowBudget:
             if used + amount <= self.capacity or not self._log:
                 self._log.append((now, amount))
                 return 0.0
-            freed, wait = 0.0, 0.0
-            for when, units in self._log:  # wait until enough old entries leave the window
-                freed += units
-                wait = when + self.window - now
-                if used - freed + amount <= self.capacity:
-                    break
-            return max(wait, 1e-3)
+            return max(self._log[0][0] + self.window - now, 1e-3)  # until the oldest leaves
 
     def acquire(self, amount: float = 1.0) -> None:
         """Block this thread until `amount` fits in the window, then count it."""

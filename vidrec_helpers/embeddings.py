@@ -32,10 +32,6 @@ class EmbeddingTimeoutError(EmbeddingError):
     """An embedding task did not finish within the allowed time."""
 
 
-class BadVectorsError(VidrecError):
-    """Vectors that would make later results silently wrong (wrong width, NaN, all zeros)."""
-
-
 @runtime_checkable
 class Embedder(Protocol):
     """Anything that turns a video into segment vectors and a text into a query vector.
@@ -66,13 +62,13 @@ def vector_problem(vectors: np.ndarray, dimension: int | None = None) -> str | N
 
 
 def check_embedding(embedding: VideoEmbedding, dimension: int | None = None) -> VideoEmbedding:
-    """Raise BadVectorsError naming the video when its vectors are unusable; else return it."""
+    """Raise VidrecError naming the video when its vectors are unusable; else return it."""
     vectors = (
         np.stack([s.vector for s in embedding.segments]) if embedding.segments else np.empty((0, 0))
     )
     problem = vector_problem(vectors, dimension)
     if problem:
-        raise BadVectorsError(f"{embedding.video_id}: {embedding.model} gave {problem}; not kept")
+        raise VidrecError(f"{embedding.video_id}: {embedding.model} gave {problem}; not kept")
     return embedding
 
 

@@ -35,6 +35,7 @@ from .embeddings import (
     text_token_bound,
 )
 from .records import VideoEmbedding, VideoSource, unit
+from .samples import SAMPLE_DIMENSION, SAMPLE_MODEL
 from .video_urls import MAX_URL_SECONDS, private_urls_allowed, same_media, warn_if_private
 
 if TYPE_CHECKING:
@@ -51,6 +52,7 @@ DEFAULT_EMBEDDING_SCOPES = ("clip", "asset")
 #: Shortest poll timeout; longer videos get `POLL_TIMEOUT_PER_VIDEO_SECOND` x their duration.
 MIN_POLL_TIMEOUT = 15 * 60.0
 POLL_TIMEOUT_PER_VIDEO_SECOND = 3.0
+DIMENSIONS = {SAMPLE_MODEL: SAMPLE_DIMENSION}  # Marengo 3.x: MARENGO_DIMENSION
 
 
 @dataclass(frozen=True)
@@ -101,13 +103,9 @@ class TwelveLabsEmbedder:
         if client is None:
             self.settings.require_live()
         self.model: str = model or self.settings.marengo_model
-        self.dimension: int = dimension or (
-            MARENGO_DIMENSION if self.model.startswith("marengo") else 384
-        )
-        self.embedding_options, self.embedding_scopes = (
-            list(embedding_options),
-            list(embedding_scopes),
-        )
+        self.dimension: int = dimension or DIMENSIONS.get(self.model, MARENGO_DIMENSION)
+        self.embedding_options = list(embedding_options)
+        self.embedding_scopes = list(embedding_scopes)
         self.video_options = dict(video_options or {})
         self.poll, self.retry, self.sleep = poll, retry or RetryPolicy(), sleep
         self.check_videos = check_videos
@@ -119,11 +117,9 @@ class TwelveLabsEmbedder:
         self.journal = journal or TaskJournal(cache_dir / "tasks")
         self.journal.prune()
         self.url_signer = url_signer
-        self.request_budget = (
-            WindowBudget(requests_per_minute, 60.0) if requests_per_minute else None
-        )
-        hourly = video_minutes_per_hour * 60.0 if video_minutes_per_hour else None
-        self.video_budget = WindowBudget(hourly, 3600.0) if hourly else None
+        per_minute, per_hour = requests_per_minute, video_minutes_per_hour  # None: no budget
+        self.request_budget = WindowBudget(per_minute, 60.0) if per_minute else None
+        self.video_budget = WindowBudget(per_hour * 60.0, 3600.0) if per_hour else None
         self.allow_private_urls = private_urls_allowed(allow_private_urls)
 
     @property
@@ -149,13 +145,8 @@ class TwelveLabsEmbedder:
     # ----- one request, retried ----------------------------------------------------------------
 
     def _call(
-        self,
-        action: str,
-        function: Callable[..., Any],
-        *args: Any,
-        retry_on=is_transient,
-        **kwargs: Any,
-    ) -> Any:  # noqa: ANN001
+        self, action: str, function: Callable, *args: Any, retry_on=is_transient, **kwargs: Any
+    ) -> Any:
         """Call the SDK with its own retries off (see embed_requests.py), retrying with tenacity."""
         kwargs["request_options"] = {"max_retries": 0}
 
@@ -193,20 +184,15 @@ class TwelveLabsEmbedder:
         key = self.task_key(source)
         entry = self.journal.find(key)
         if entry is not None:
-            logger.info(
-                "%s: resuming task %s (created before, already paid for)",
-                source.video_id,
-                entry.task_id,
-            )
+            logger.info("%s: resuming task %s (already paid for)", source.video_id, entry.task_id)
             task_id = entry.task_id
         else:
             task_id = self._create(source, key, duration)
         try:
             task = self._wait_for_task(task_id, source, poll_timeout_for(duration, self.poll))
-        except EmbeddingTimeoutError:
-            raise
-        except EmbeddingError:
-            self.journal.forget(key)  # a failed or vanished task: the next run creates a new one
+        except EmbeddingError as error:
+            if not isinstance(error, EmbeddingTimeoutError):
+                self.journal.forget(key)  # a failed or vanished task: the next run makes a new one
             raise
         return self._to_embedding(source, task)
 
@@ -215,12 +201,7 @@ class TwelveLabsEmbedder:
         self.journal.forget(self.task_key(source))
 
     def _signed_url(self, source: VideoSource, duration: float | None) -> str:
-        """The URL to give TwelveLabs, signed now, valid for the whole fetch and task.
-
-        With temporary credentials (STS, SSO, an assumed role) S3 stops honouring a presigned
-        URL when the session that signed it expires, whatever `expires` says: signing right
-        before each task keeps that window as short as the task itself.
-        """
+        """The URL to give TwelveLabs, signed now, valid for the whole task (see video_urls.py)."""
         if source.s3_key and self.url_signer is not None:
             seconds = int(min(MAX_URL_SECONDS, poll_timeout_for(duration, self.poll) + 600))
             return self.url_signer(source.s3_key, seconds)
