@@ -125,11 +125,11 @@ def test_budgets_of_zero_are_refused():
 
 
 def test_the_default_concurrency_keeps_a_batch_in_flight_together():
-    assert DEFAULT_CONCURRENCY >= 32
     poll = PollPolicy(initial=0.05, maximum=0.2)
     with FakeTwelveLabs(processing_seconds=2.0) as fake:
         embedder = TwelveLabsEmbedder(fake_settings(fake), poll=poll, retry=FAST_RETRY)
-        report = embed_many(embedder, [source(f"v{n}") for n in range(12)], progress=False)
+        items = [source(f"v{n}") for n in range(12)]
+        report = embed_many(embedder, items, concurrency=DEFAULT_CONCURRENCY, progress=False)
     assert len(report.embedded) == 12
     assert fake.peak_processing == 12  # every task was running at once
 

@@ -38,6 +38,22 @@ class RetryPolicy:
     untold_wait: float = UNTOLD_RATE_LIMIT_WAIT
     rate_limited_for: float = 30 * 60.0
 
+    def wait(self, state: RetryCallState) -> float:
+        """Tenacity wait: as the server says, else a one-minute window for a 429, else backoff."""
+        error = state.outcome.exception()
+        told = server_wait(error)
+        if told is not None:
+            return told + random.uniform(0.0, 0.05)  # spread callers woken by one reset
+        if status_of(error) == 429:
+            return self.untold_wait * random.uniform(1.0, 1.1)
+        return wait_random_exponential(multiplier=self.initial, max=self.maximum)(state)
+
+    def stop(self, state: RetryCallState) -> bool:
+        """After `attempts` failures; 429s instead wait their windows, up to `rate_limited_for` s."""
+        if status_of(state.outcome.exception()) == 429:
+            return state.seconds_since_start >= self.rate_limited_for
+        return state.attempt_number >= self.attempts
+
 
 def status_of(error: BaseException) -> int | None:
     status = getattr(error, "status_code", None)
@@ -73,34 +89,6 @@ def surely_not_created(error: BaseException) -> bool:
     return status_of(error) == 429 or isinstance(error, (httpx.ConnectError, httpx.ConnectTimeout))
 
 
-class _Wait:
-    """Tenacity wait: as the server says, else a one-minute window for a 429, else backoff."""
-
-    def __init__(self, policy: RetryPolicy) -> None:
-        self.policy = policy
-        self.backoff = wait_random_exponential(multiplier=policy.initial, max=policy.maximum)
-
-    def __call__(self, state: RetryCallState) -> float:
-        error = state.outcome.exception()
-        told = server_wait(error)
-        if told is not None:
-            return told + random.uniform(0.0, 0.05)  # spread callers woken by one reset
-        if status_of(error) == 429:
-            return self.policy.untold_wait * random.uniform(1.0, 1.1)
-        return self.backoff(state)
-
-
-def _stop(policy: RetryPolicy) -> Callable[[RetryCallState], bool]:
-    """Stop after `attempts` failures, except 429s: they wait their window, up to `rate_limited_for`."""
-
-    def stop(state: RetryCallState) -> bool:
-        if status_of(state.outcome.exception()) == 429:
-            return state.seconds_since_start >= policy.rate_limited_for
-        return state.attempt_number >= policy.attempts
-
-    return stop
-
-
 def retrying(
     policy: RetryPolicy,
     retry_on: Callable[[BaseException], bool],
@@ -109,8 +97,8 @@ def retrying(
 ) -> Retrying:
     """A tenacity Retrying for one kind of request (what to retry depends on whether it may pay)."""
     return Retrying(
-        stop=_stop(policy),
-        wait=_Wait(policy),
+        stop=policy.stop,
+        wait=policy.wait,
         retry=retry_if_exception(retry_on),
         sleep=sleep,
         reraise=True,
