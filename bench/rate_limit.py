@@ -42,7 +42,9 @@ def run(videos: int, limit: int, window: float, processing: float, cache_dir: st
         )  # fmt: skip
         embedder = TwelveLabsEmbedder(settings, poll=PollPolicy(initial=0.1, maximum=0.5))
         sources = [
-            VideoSource(f"v{n:02d}", f"hash-{n}", url=f"https://videos.test/v{n:02d}.mp4?duration=8")
+            VideoSource(
+                f"v{n:02d}", f"hash-{n}", url=f"https://videos.test/v{n:02d}.mp4?duration=8"
+            )
             for n in range(videos)
         ]
         started = time.time()
@@ -73,7 +75,9 @@ def main() -> None:
     args = arguments("rate_limit", __doc__.splitlines()[0])
     recorder = Recorder("rate_limit", "Rate limits (per-window create limit, no Retry-After)", args)
     videos, limit, window, processing = (12, 4, 2.0, 0.2) if args.quick else (40, 8, 4.0, 0.5)
-    recorder.params(videos=videos, limit=limit, window_seconds=window, processing_seconds=processing)
+    recorder.params(
+        videos=videos, limit=limit, window_seconds=window, processing_seconds=processing
+    )
     import tempfile
 
     with tempfile.TemporaryDirectory(prefix="vidrec-bench-") as folder:

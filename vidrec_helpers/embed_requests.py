@@ -37,13 +37,14 @@ class RetryPolicy:
     maximum: float = 30.0
     untold_wait: float = UNTOLD_RATE_LIMIT_WAIT
     rate_limited_for: float = 30 * 60.0
+    max_retry_after: float = 3600.0  # the longest told wait we accept (not 30 s, as the SDK)
 
     def wait(self, state: RetryCallState) -> float:
         """Tenacity wait: as the server says, else a one-minute window for a 429, else backoff."""
         error = state.outcome.exception()
         told = server_wait(error)
         if told is not None:
-            return told + random.uniform(0.0, 0.05)  # spread callers woken by one reset
+            return min(told, self.max_retry_after) + random.uniform(0.0, 0.05)  # spread callers
         if status_of(error) == 429:
             return self.untold_wait * random.uniform(1.0, 1.1)
         return wait_random_exponential(multiplier=self.initial, max=self.maximum)(state)
