@@ -76,6 +76,7 @@ def test_entries_older_than_the_seven_day_retention_are_dropped(tmp_path):
     now[0] += 6 * 24 * 3600
     assert journal.find("key").task_id == "task-1"
     now[0] += 2 * 24 * 3600
+    (tmp_path / "other.999999999.x.tmp").write_text("{")  # left by a killed run (no such pid)
     journal.prune()
     assert journal.find("key") is None and list(tmp_path.iterdir()) == []
 

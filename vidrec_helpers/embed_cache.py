@@ -238,6 +238,9 @@ class TaskJournal:
         (self.directory / f"{key}.json").unlink(missing_ok=True)
 
     def prune(self) -> None:
-        """Drop every entry older than the retention."""
+        """Drop every entry older than the retention, and temporary files a killed run left."""
         for file in self.directory.glob("*.json") if self.directory.is_dir() else ():
             self.find(file.stem)
+        for file in self.directory.glob("*.tmp") if self.directory.is_dir() else ():
+            if _writer_gone(file, time.time()):
+                file.unlink(missing_ok=True)
