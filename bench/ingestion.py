@@ -1,8 +1,9 @@
 """Ingestion throughput: vidrec's pipeline vs the original tutorial's loop vs the limit.
 
 32 generated videos go through the real pipeline (`pipeline.ingest`: check, upload with boto3
-to a local S3 server, embed with the real twelvelabs SDK against the fake Embed v2 server,
-cache, upsert into embedded Qdrant). The fake server takes 2 s +/- 0.5 s (uniform, fixed per
+to a local S3 server, embed with the real twelvelabs SDK against the strict Embed v2 stand-in
+(which fetches and probes each video at task creation, as TwelveLabs does),
+cache, upsert into embedded Qdrant). The stand-in takes 2 s +/- 0.5 s (uniform, fixed per
 video) to "process" each task. Compared with:
 
 - the original approach, with the same SDK and servers: for each video, upload it, create the
@@ -30,13 +31,21 @@ from bench_common import Recorder, arguments, isolate, median, timed
 
 isolate()
 
-from vidrec_helpers.testing import FAKE_API_KEY, FakeTwelveLabs, fake_settings  # noqa: E402
+import os  # noqa: E402
+
+from vidrec_helpers.config import Settings  # noqa: E402
+from vidrec_standins.twelvelabs import TwelveLabsStandIn  # noqa: E402
+
+#: A key-shaped placeholder: the stand-in accepts any non-empty key.
+FAKE_API_KEY = "bench-twelvelabs-key-not-real"
+#: The local S3 server is on 127.0.0.1: tell the embedder that is meant (no private-URL warning).
+os.environ["VIDREC_ALLOW_PRIVATE_URLS"] = "1"
 
 REGION = "us-east-1"
 ACCESS = {"aws_access_key_id": "bench", "aws_secret_access_key": "bench-secret-not-real"}
 
 
-def _fake_stats(fake: FakeTwelveLabs | None) -> dict[str, Any]:
+def _fake_stats(fake: TwelveLabsStandIn | None) -> dict[str, Any]:
     if fake is None:
         return {}
     durations = [task.ready_at - task.created for task in fake.tasks.values()]
@@ -54,7 +63,7 @@ def serve(connection: Any) -> None:
     """Child process: a local S3 server, and a fresh fake TwelveLabs server per run, on command."""
     from vidrec_helpers.storage import LocalS3Server
 
-    fake: FakeTwelveLabs | None = None
+    fake: TwelveLabsStandIn | None = None
     with LocalS3Server() as s3:
         connection.send(s3.endpoint_url)
         while True:
@@ -62,7 +71,7 @@ def serve(connection: Any) -> None:
             if command == "fake":
                 if fake is not None:
                     fake.stop()
-                fake = FakeTwelveLabs(**argument).start()
+                fake = TwelveLabsStandIn(**argument).start()
                 connection.send(fake.base_url)
             elif command == "stats":
                 connection.send(_fake_stats(fake))
@@ -105,13 +114,6 @@ class Servers:
         self.process.join(timeout=10)
 
 
-class _Address:
-    """Enough of FakeTwelveLabs for `fake_settings`: the base URL of the child's server."""
-
-    def __init__(self, base_url: str) -> None:
-        self.base_url = base_url
-
-
 def vidrec_run(
     paths: list[Path], servers: Servers, base_url: str, bucket: str, work: Path, **options: Any
 ) -> dict[str, Any]:
@@ -121,8 +123,11 @@ def vidrec_run(
     from vidrec_helpers.embeddings import TwelveLabsEmbedder
     from vidrec_helpers.pipeline import ingest
 
-    settings = fake_settings(
-        _Address(base_url),
+    settings = Settings(
+        _env_file=None,
+        twelvelabs_api_key=FAKE_API_KEY,
+        twelvelabs_base_url=base_url,
+        forced_mode="live",
         aws_endpoint_url=servers.s3_url,
         s3_bucket=bucket,
         aws_region=REGION,
@@ -209,18 +214,11 @@ def main() -> None:
     args = arguments(
         "ingestion",
         __doc__.splitlines()[0],
-        ablation=(
-            "also run vidrec with the old defaults (4 in flight, geometric polling) and with only "
-            "the old polling (adds ~30 s)"
-        ),
+        ablation=("also run vidrec with 4 tasks in flight, the old default (adds ~30 s)"),
     )
     recorder = Recorder("ingestion", "1. Ingestion throughput", args)
-    from vidrec_helpers.embeddings import (
-        DEFAULT_CONCURRENCY,
-        DEFAULT_REQUESTS_PER_SECOND,
-        PollPolicy,
-    )
-    from vidrec_helpers.testing import make_test_video
+    from vidrec_helpers.embeddings import DEFAULT_CONCURRENCY, PollPolicy
+    from vidrec_standins.media import make_test_video
 
     quick = args.quick
     videos = 4 if quick else 32
@@ -234,7 +232,6 @@ def main() -> None:
         original_sleep_seconds=original_sleep,
         repeats=repeats,
         default_concurrency=DEFAULT_CONCURRENCY,
-        default_requests_per_second=DEFAULT_REQUESTS_PER_SECOND,
         default_poll=PollPolicy().__dict__,
     )
 
@@ -269,7 +266,7 @@ def measure(
     """All the runs: warm-up, overhead (no waiting), vidrec, the old defaults, the original."""
     from vidrec_helpers.embeddings import PollPolicy
 
-    no_wait = {"embedder_options": {"poll": PollPolicy(initial=0.0, jitter=0.0)}}
+    no_wait = {"embedder_options": {"poll": PollPolicy(initial=0.0)}}
     runs: dict[str, Any] = {"overhead": [], "vidrec": []}
     vidrec_run(paths[:2], servers, servers.fake(0.0, 0.0), "warm-up", work, **no_wait)
     for index in range(repeats):
@@ -281,24 +278,12 @@ def measure(
         base_url = servers.fake(processing, jitter)
         runs["vidrec"].append(vidrec_run(paths, servers, base_url, f"vidrec-{index}", work))
         print(f"vidrec run {index}: {runs['vidrec'][-1]['seconds']:.2f} s", file=sys.stderr)
-    old_poll = PollPolicy(initial=1.0, factor=1.5, maximum=10.0, jitter=0.0)
-    if ablation:  # what each change bought: the old defaults, then only the old poll schedule
+    if ablation:  # what concurrency bought: the old default of 4 tasks in flight
         base_url = servers.fake(processing, jitter)
         runs["old_defaults"] = vidrec_run(
-            paths,
-            servers,
-            base_url,
-            "old-defaults",
-            work,
-            concurrency=4,
-            embedder_options={"poll": old_poll, "requests_per_second": None},
+            paths, servers, base_url, "old-defaults", work, concurrency=4
         )
-        print(f"old defaults: {runs['old_defaults']['seconds']:.2f} s", file=sys.stderr)
-        base_url = servers.fake(processing, jitter)
-        runs["old_poll"] = vidrec_run(
-            paths, servers, base_url, "old-poll", work, embedder_options={"poll": old_poll}
-        )
-        print(f"old poll schedule: {runs['old_poll']['seconds']:.2f} s", file=sys.stderr)
+        print(f"4 in flight: {runs['old_defaults']['seconds']:.2f} s", file=sys.stderr)
     base_url = servers.fake(processing, jitter)
     runs["original"] = original_run(paths, servers, base_url, "original", original_sleep)
     print(f"original: {runs['original']['seconds']:.2f} s", file=sys.stderr)
@@ -353,8 +338,7 @@ def report(recorder: Recorder, runs: dict[str, Any], videos: int) -> None:
         ],
     ]
     labels = {
-        "old_defaults": "vidrec, old defaults (4 in flight, geometric polling)",
-        "old_poll": "vidrec, 32 in flight, old geometric polling",
+        "old_defaults": "vidrec, 4 tasks in flight (the old default)",
     }
     for key, label in labels.items():
         if key in runs:
@@ -397,7 +381,7 @@ def report(recorder: Recorder, runs: dict[str, Any], videos: int) -> None:
     )
     recorder.note(
         "Measured with the real pipeline (`ingest`: check, upload to a local S3 server with boto3, "
-        "the real twelvelabs SDK against the fake Embed v2 server, cache, upsert into embedded "
+        "the real twelvelabs SDK against the strict Embed v2 stand-in, cache, upsert into embedded "
         "Qdrant); the servers run in a child process."
     )
     recorder.note(

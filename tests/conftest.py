@@ -54,6 +54,7 @@ def live_environment(fake, s3, bucket: str) -> dict[str, str]:
         "AWS_ACCESS_KEY_ID": "vidrec-test",
         "AWS_SECRET_ACCESS_KEY": "vidrec-test-secret",
         "S3_BUCKET": bucket,
+        "VIDREC_ALLOW_PRIVATE_URLS": "1",  # the stand-in fetches from 127.0.0.1
     }
 
 

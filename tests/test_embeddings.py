@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from standin_fixtures import SleepRecorder, fake_settings
 from twelvelabs.types import EmbeddingData
 
 from vidrec_helpers.config import Settings, VidrecError
+from vidrec_helpers.embed_requests import server_wait
 from vidrec_helpers.embeddings import (
     EmbeddingError,
     EmbeddingTimeoutError,
@@ -18,24 +20,27 @@ from vidrec_helpers.embeddings import (
     segments_from_data,
 )
 from vidrec_helpers.records import VideoSource
-from vidrec_helpers.testing import FakeTwelveLabs, fake_settings
+from vidrec_standins.twelvelabs import TwelveLabsStandIn
 
 FAST_POLL = PollPolicy(initial=0.01, factor=1.5, maximum=0.05, timeout=10.0)
-FAST_RETRY = RetryPolicy(attempts=4, initial=0.01, maximum=0.05, max_retry_after=60.0)
+FAST_RETRY = RetryPolicy(
+    attempts=4, initial=0.01, maximum=0.05, untold_wait=0.05, rate_limited_for=1.0
+)
 
 
-class SleepRecorder:
-    """Stands in for time.sleep: records each wait (so tests check waits, not wall time)."""
-
-    def __init__(self) -> None:
-        self.waits: list[float] = []
-
-    def __call__(self, seconds: float) -> None:
-        self.waits.append(seconds)
+def FakeTwelveLabs(**changes):  # noqa: N802 - reads like the class it builds
+    """The strict stand-in, trusting `?duration=` in the URL (these tests check client mechanics)."""
+    return TwelveLabsStandIn(fetch_media=False, **changes)
 
 
 def embedder_for(
-    fake: FakeTwelveLabs, *, sleep=None, poll=FAST_POLL, retry=FAST_RETRY, settings=None, **options
+    fake: TwelveLabsStandIn,
+    *,
+    sleep=None,
+    poll=FAST_POLL,
+    retry=FAST_RETRY,
+    settings=None,
+    **options,
 ):
     """A TwelveLabsEmbedder pointed at `fake` with tiny waits."""
     extra = {"sleep": sleep} if sleep is not None else {}
@@ -65,9 +70,11 @@ def test_task_lifecycle_processing_then_ready():
     assert embedding.model == "marengo3.0" and embedding.dimension == 512
     video = embedding.video_segment
     assert (video.start_sec, video.end_sec) == (0.0, 15.0)
+    # Marengo 3.0's default segmentation: at least 4 s per segment
     assert [(c.start_sec, c.end_sec) for c in embedding.clip_segments] == [
-        (0, 6),
-        (6, 12),
+        (0, 4),
+        (4, 8),
+        (8, 12),
         (12, 15),
     ]
     for segment in embedding.segments:
@@ -138,7 +145,7 @@ def test_rejected_request_fails_at_once_with_the_api_message():
     ) as fake:
         with pytest.raises(
             EmbeddingError,
-            match=r"The video could not be played\. \(parameter_invalid\) \(HTTP 400\)",
+            match=r"The video could not be played\. \(media_not_playable\) \(HTTP 400\)",
         ):
             embedder_for(fake).embed_video(source("bad"))
     assert fake.requests["create"] == 1  # a 400 is never retried
@@ -152,26 +159,33 @@ def test_rate_limit_waits_for_retry_after_then_succeeds():
         embedding = embedder_for(fake, sleep=sleep).embed_video(source("v1"))
     assert embedding.video_segment is not None
     assert fake.faults["rate_limited"] == 2 and fake.requests["create"] == 3
-    assert sleep.waits[:2] == [7.0, 7.0]
+    assert all(7.0 <= wait <= 7.05 for wait in sleep.waits[:2])  # as told, spread a little
 
 
-def test_retry_after_is_capped_and_missing_header_means_backoff():
+def test_long_retry_after_is_honoured_and_no_header_outlasts_a_window():
     sleep = SleepRecorder()
-    retry = RetryPolicy(attempts=4, initial=0.01, maximum=0.05, max_retry_after=2.0)
+    retry = RetryPolicy(attempts=4, initial=0.01, maximum=0.05)  # default untold wait: 61 s
     with FakeTwelveLabs(rate_limited_requests=1, retry_after="3600") as fake:
         embedder_for(fake, sleep=sleep, retry=retry).embed_text("a dog")
     with FakeTwelveLabs(rate_limited_requests=1, retry_after=None) as fake:
         embedder_for(fake, sleep=sleep, retry=retry).embed_text("a dog")
-    assert sleep.waits[0] == 2.0
-    assert 0 <= sleep.waits[1] <= 0.05
+    assert 3600 <= sleep.waits[0] < 3601  # the SDK's own retries would cap it at 30 s
+    assert 61 <= sleep.waits[1] <= 61 * 1.1  # longer than a one-minute window
+
+
+def test_rate_limit_reset_header_is_read_as_epoch_seconds():
+    error = type("Limited", (), {"status_code": 429, "headers": {"X-Ratelimit-Reset": "1000042"}})()
+    assert server_wait(error, now=lambda: 1000000.5) == pytest.approx(41.5)
+    error.headers = {"Retry-After": "3", "X-Ratelimit-Reset": "1000042"}
+    assert server_wait(error, now=lambda: 1000000.5) == 3.0
 
 
 def test_rate_limit_that_never_lifts_says_so():
     sleep = SleepRecorder()
-    with FakeTwelveLabs(rate_limited_requests=10**6, retry_after="1") as fake:
-        with pytest.raises(EmbeddingError, match="rate limited after 4 attempts"):
+    with FakeTwelveLabs(rate_limited_requests=10**6, retry_after="0") as fake:
+        with pytest.raises(EmbeddingError, match="still rate limited after 1 s"):
             embedder_for(fake, sleep=sleep).embed_video(source("v1"))
-    assert fake.requests["create"] == 4
+    assert fake.requests["create"] > 1 and not fake.tasks
 
 
 def test_server_errors_are_retried_then_succeed():
@@ -225,7 +239,7 @@ def test_malformed_response_fails_clearly(endpoint):
 
 def test_wrong_dimension_is_refused():
     with FakeTwelveLabs(dimension=256) as fake:
-        with pytest.raises(EmbeddingError, match=r"\[256\]-d vectors .* expected 512"):
+        with pytest.raises(VidrecError, match=r"v1: marengo3.0 gave 256-d vectors where 512-d"):
             embedder_for(fake).embed_video(source("v1"))
 
 
@@ -244,16 +258,14 @@ def test_marengo35_shorter_vectors_and_multi_input_text(fake):
     assert body["embedding_dimension"] == 256
 
 
-def test_model_specific_choices_are_checked_before_any_request(fake):
-    with pytest.raises(VidrecError, match="transcription"):
-        embedder_for(
-            fake,
-            settings=fake_settings(fake, marengo_model="marengo3.5"),
-            embedding_options=["transcription"],
-        )
-    with pytest.raises(VidrecError, match="marengo3.5"):
-        embedder_for(fake, dimension=256)
-    assert sum(fake.requests.values()) == 0
+def test_model_specific_choices_are_refused_by_the_api_before_any_task(fake):
+    embedder = embedder_for(fake, settings=fake_settings(fake, marengo_model="marengo3.5"),
+                            embedding_options=["transcription"])  # fmt: skip
+    with pytest.raises(EmbeddingError, match="transcription embedding option requires Marengo 3.0"):
+        embedder.embed_video(source("v1"))
+    with pytest.raises(EmbeddingError, match="embedding_dimension parameter requires Marengo 3.5"):
+        embedder_for(fake, dimension=256).embed_video(source("v2"))
+    assert not fake.tasks
 
 
 def test_text_embedding_is_unit_length_and_deterministic(fake):
@@ -271,11 +283,13 @@ def test_text_embedding_is_unit_length_and_deterministic(fake):
 
 def test_too_long_or_empty_text_is_refused_before_any_request(fake):
     embedder = embedder_for(fake)
-    with pytest.raises(VidrecError, match="accepts at most 500"):
-        embedder.embed_text("word " * 501)
+    embedder.embed_text("a" * 498)  # 498 bytes + 2 special tokens: never over 500 tokens
+    for text in ("a" * 499, "é" * 250):  # 499 and 500 bytes: might be over 500 tokens
+        with pytest.raises(VidrecError, match="keep it under 498 bytes"):
+            embedder.embed_text(text)
     with pytest.raises(VidrecError, match="empty"):
         embedder.embed_text("   ")
-    assert fake.requests["text"] == 0
+    assert fake.requests["text"] == 1
 
 
 def test_video_without_url_is_refused(fake):

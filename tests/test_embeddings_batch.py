@@ -2,24 +2,37 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import time
+
 import numpy as np
 import pytest
+from standin_fixtures import fake_settings
 
+from vidrec_helpers.config import VidrecError
 from vidrec_helpers.embeddings import (
     EmbeddingCache,
     PollPolicy,
     RetryPolicy,
+    SampleEmbedder,
     TwelveLabsEmbedder,
     embed_many,
 )
 from vidrec_helpers.records import Segment, VideoEmbedding, VideoSource
-from vidrec_helpers.testing import FakeTwelveLabs, fake_settings
+from vidrec_standins.twelvelabs import TwelveLabsStandIn
 
 FAST_POLL = PollPolicy(initial=0.01, factor=1.5, maximum=0.05, timeout=10.0)
 FAST_RETRY = RetryPolicy(attempts=3, initial=0.01, maximum=0.05)
 
 
-def embedder_for(fake: FakeTwelveLabs, **options) -> TwelveLabsEmbedder:
+def FakeTwelveLabs(**changes):  # noqa: N802 - reads like the class it builds
+    """The strict stand-in, trusting `?duration=` in the URL (these tests check the batch)."""
+    return TwelveLabsStandIn(fetch_media=False, **changes)
+
+
+def embedder_for(fake: TwelveLabsStandIn, **options) -> TwelveLabsEmbedder:
     return TwelveLabsEmbedder(fake_settings(fake), poll=FAST_POLL, retry=FAST_RETRY, **options)
 
 
@@ -115,28 +128,89 @@ def test_interrupted_run_resumes_with_only_the_missing_videos(tmp_path):
     assert sorted(fake.created_urls) == sorted(s.url for s in items)
 
 
-def test_corrupt_cache_file_is_a_miss_and_is_rewritten(tmp_path, caplog):
+def test_corrupt_cache_file_is_set_aside_and_the_video_embedded_again(tmp_path, caplog):
     cache = EmbeddingCache(tmp_path)
     items = sources(2)
     with FakeTwelveLabs() as fake:
         embedder = embedder_for(fake)
         embed_many(embedder, items, cache=cache, progress=False)
         broken = cache.path(items[0].content_hash, embedder.model, embedder.options)
-        broken.write_bytes(broken.read_bytes()[:100])  # a truncated write from some other tool
+        damaged = broken.read_bytes()[:100]  # a truncated write from some other tool
+        broken.write_bytes(damaged)
         report = embed_many(embedder, items, cache=cache, progress=False)
         assert fake.requests["create"] == 3
     assert report.from_cache == ["v1"] and report.new == ["v0"]
-    assert cache.corrupt == [broken] and "unreadable" in caplog.text
+    kept = broken.with_suffix(".bad")
+    assert cache.set_aside == [kept] and kept.read_bytes() == damaged  # kept, not deleted
+    assert str(broken) in caplog.text and kept.name in caplog.text
     assert cache.load(items[0].content_hash, embedder.model, embedder.options) is not None
 
 
-@pytest.mark.parametrize("damage", [b"", b"not a zip file at all", b"PK\x03\x04garbage"])
-def test_damaged_files_load_as_none(tmp_path, damage):
+def _stored_with(tmp_path, vectors: np.ndarray):
+    """A cache holding one file whose vectors were replaced by `vectors` (as another tool might)."""
     cache = EmbeddingCache(tmp_path)
     file = cache.store(tiny_embedding())
-    file.write_bytes(damage)
-    assert cache.load("hash-1", "marengo3.0") is None
-    assert cache.corrupt == [file]
+    with np.load(file) as archive:
+        arrays = dict(archive)
+    arrays["vectors"] = vectors.astype(np.float32)
+    with file.open("wb") as handle:
+        np.savez(handle, **arrays)
+    return cache, file
+
+
+@pytest.mark.parametrize(
+    "vectors, problem",
+    [
+        (np.ones((2, 7)) / 7**0.5, "7-d vectors where 4-d are expected"),
+        (np.zeros((2, 4)), "an all-zero vector"),
+        (np.full((2, 4), np.nan), "NaN"),
+    ],
+)
+def test_cached_vectors_of_the_wrong_width_zero_or_nan_are_set_aside(
+    tmp_path, caplog, vectors, problem
+):
+    cache, file = _stored_with(tmp_path, vectors)
+    assert cache.load("hash-1", "marengo3.0", dimension=4) is None
+    assert file.with_suffix(".bad").exists() and not file.exists()
+    assert problem in caplog.text and str(file) in caplog.text
+
+
+def test_zero_or_wrong_width_vectors_are_never_cached(tmp_path):
+    cache = EmbeddingCache(tmp_path)
+    zero = tiny_embedding()
+    zero.segments[0] = Segment("video", 0, 10, np.zeros(4, dtype=np.float32))
+    with pytest.raises(VidrecError, match="v1: marengo3.0 gave an all-zero vector"):
+        cache.store(zero)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_bad_vector_fails_that_video_only(tmp_path):
+    class Mixed(SampleEmbedder):
+        def embed_video(self, source):
+            embedding = super().embed_video(source)
+            if source.video_id == "clip-rocket-run":
+                embedding.segments[0] = Segment("video", 0, 1, np.zeros(384, dtype=np.float32))
+            return embedding
+
+    items = [VideoSource("clip-rocket-run", "h1"), VideoSource("clip-firefly-forest", "h2")]
+    report = embed_many(Mixed(), items, cache=EmbeddingCache(tmp_path), progress=False)
+    assert list(report.embedded) == ["clip-firefly-forest"]
+    assert "all-zero vector" in report.failed["clip-rocket-run"]
+
+
+def test_orphan_temporary_files_go_only_when_their_writer_is_gone(tmp_path):
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True).stdout.strip()  # fmt: skip
+    cache = EmbeddingCache(tmp_path)
+    orphan = tmp_path / f"abc.{dead}.x1.tmp"
+    writing = tmp_path / f"def.{os.getppid()}.x2.tmp"  # a live process: maybe another ingest
+    stale = tmp_path / "ghi.tmp"
+    for file in (orphan, writing, stale):
+        file.write_bytes(b"partial")
+    day_old = time.time() - 2 * 24 * 3600
+    os.utime(stale, (day_old, day_old))
+    assert sorted(cache.remove_orphans()) == sorted([orphan, stale])
+    assert writing.exists() and not orphan.exists()
 
 
 def test_file_of_another_video_is_not_trusted(tmp_path):

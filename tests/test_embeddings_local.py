@@ -79,7 +79,7 @@ def test_sample_embedder_uses_it_for_free_text(model):
             }
         ]
     )
-    embedder = SampleEmbedder(embeddings=frame, catalog=[])
+    embedder = SampleEmbedder(embeddings=frame)
     text = "a robot learning to paint"
     assert np.allclose(embedder.embed_text(text), model.embed_text(text), atol=1e-6)
 

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import numpy as np
 import pandas as pd
 import pytest
+from standin_fixtures import media_server
 
-from vidrec_helpers import embeddings
+from vidrec_helpers import embed_local, embeddings
 from vidrec_helpers.config import VidrecError
-from vidrec_helpers.embeddings import SampleEmbedder, embed_many
-from vidrec_helpers.records import VideoSource, file_sha256, unit
+from vidrec_helpers.embeddings import SampleEmbedder, embed_many, make_embedder
+from vidrec_helpers.pipeline import catalog_sources
+from vidrec_helpers.records import VideoSource, unit
+from vidrec_helpers.samples import SAMPLE_MODEL, sample_video_dir
 
 DIMENSION = 384
 
@@ -41,17 +47,8 @@ def frame() -> pd.DataFrame:
 
 
 @pytest.fixture
-def video_dir(tmp_path):
-    folder = tmp_path / "videos"
-    folder.mkdir()
-    (folder / "scifi-b.mp4").write_bytes(b"pretend these are the bytes of the sci-fi sample")
-    return folder
-
-
-@pytest.fixture
-def embedder(frame, video_dir) -> SampleEmbedder:
-    catalog = [{"id": "kids-a", "filename": None}, {"id": "scifi-b", "filename": "scifi-b.mp4"}]
-    return SampleEmbedder(embeddings=frame, catalog=catalog, video_dir=video_dir)
+def embedder(frame) -> SampleEmbedder:
+    return SampleEmbedder(embeddings=frame)
 
 
 def test_embeds_a_catalog_video_by_id(embedder, frame):
@@ -66,13 +63,6 @@ def test_embeds_a_catalog_video_by_id(embedder, frame):
     assert embedding.content_hash == "any-hash"
 
 
-def test_embeds_a_sample_file_by_its_content_hash(embedder, video_dir):
-    file = video_dir / "scifi-b.mp4"
-    embedding = embedder.embed_video(VideoSource("my-upload", file_sha256(file), path=file))
-    assert embedding.video_id == "my-upload"
-    assert np.allclose(embedding.video_segment.vector, vector(4), atol=1e-6)
-
-
 def test_unknown_video_says_what_offline_mode_can_do(embedder):
     with pytest.raises(VidrecError) as caught:
         embedder.embed_video(VideoSource("holiday", "hash-of-my-own-video"))
@@ -83,13 +73,13 @@ def test_unknown_video_says_what_offline_mode_can_do(embedder):
 
 
 def test_preset_queries_work_without_a_text_model(embedder, monkeypatch):
-    monkeypatch.setattr(embeddings, "local_model_available", lambda: False)
+    monkeypatch.setattr(embed_local, "local_model_available", lambda: False)
     assert np.allclose(embedder.embed_text("intent:kids"), vector(5), atol=1e-6)
     assert np.allclose(embedder.embed_text("funny and lighthearted"), vector(6), atol=1e-6)
 
 
 def test_free_text_without_a_text_model_explains_the_options(embedder, monkeypatch):
-    monkeypatch.setattr(embeddings, "local_model_available", lambda: False)
+    monkeypatch.setattr(embed_local, "local_model_available", lambda: False)
     with pytest.raises(VidrecError) as caught:
         embedder.embed_text("a robot learning to paint")
     message = str(caught.value)
@@ -103,8 +93,8 @@ def test_free_text_goes_to_the_text_model_when_installed(frame, monkeypatch):
         def embed_text(self, text):
             return vector(99)
 
-    monkeypatch.setattr(embeddings, "local_model_available", lambda: True)
-    embedder = SampleEmbedder(embeddings=frame, catalog=[], text_embedder=FakeTextModel())
+    monkeypatch.setattr(embed_local, "local_model_available", lambda: True)
+    embedder = SampleEmbedder(embeddings=frame, text_embedder=FakeTextModel())
     assert np.allclose(embedder.embed_text("a robot learning to paint"), vector(99), atol=1e-6)
 
 
@@ -119,20 +109,42 @@ def test_make_embedder_is_offline_by_default():
     assert isinstance(embeddings.make_embedder(), SampleEmbedder)  # conftest: VIDREC_MODE=offline
 
 
-def test_shipped_samples_by_id_and_by_file_content():
-    from vidrec_helpers import samples
+def test_sample_clips_go_through_the_sdk_and_the_stand_in_with_the_shipped_vectors():
+    from vidrec_standins import twelvelabs as standin
 
-    folder = samples.sample_video_dir()
-    entry = next(
-        e for e in samples.load_catalog() if e["filename"] and (folder / e["filename"]).is_file()
+    clips = [s for s in catalog_sources() if s.path is not None][:2]
+    library = [s for s in catalog_sources() if s.path is None][:2]
+    with media_server(sample_video_dir()) as server:
+        for clip in clips:
+            clip.url = f"{server.url}/media/{clip.path.name}"
+        report = embed_many(
+            make_embedder(sample_clips_via_sdk=True), clips + library, progress=False
+        )
+    assert not report.failed and len(report.embedded) == 4
+    assert standin._OFFLINE is not None and standin._OFFLINE.requests["create"] == 2  # clips only
+    assert {b["model_name"] for b in standin._OFFLINE.request_bodies} == {SAMPLE_MODEL}
+    shipped = SampleEmbedder()
+    for item in clips + library:
+        expected = shipped.embed_video(item)
+        got = report.embedded[item.video_id]
+        assert got.model == SAMPLE_MODEL and got.dimension == 384
+        assert [(s.scope, s.start_sec, s.end_sec) for s in got.segments] == [
+            (s.scope, s.start_sec, s.end_sec) for s in expected.segments
+        ]
+        assert all(
+            np.allclose(a.vector, b.vector, atol=1e-6)
+            for a, b in zip(got.segments, expected.segments, strict=True)
+        )
+
+
+def test_an_offline_session_neither_imports_the_sdk_nor_starts_the_stand_in():
+    code = (
+        "import sys; from vidrec_helpers.embeddings import make_embedder, embed_many; "
+        "from vidrec_helpers.pipeline import catalog_sources; "
+        "embed_many(make_embedder(), catalog_sources(), progress=False); "
+        "print(sorted(m for m in ('twelvelabs', 'vidrec_standins.twelvelabs') if m in sys.modules))"
     )
-    file = folder / entry["filename"]
-    embedder = SampleEmbedder()
-    by_file = embedder.embed_video(VideoSource("my-copy", file_sha256(file), path=file))
-    by_id = embedder.embed_video(VideoSource(entry["id"], "any-hash"))
-    assert by_file.video_id == "my-copy" and by_file.dimension == DIMENSION
-    assert len(by_file.clip_segments) == len(entry["scenes"])
-    assert all(
-        np.array_equal(a.vector, b.vector)
-        for a, b in zip(by_file.segments, by_id.segments, strict=True)
+    output = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
+    assert output.stdout.strip() == "[]"

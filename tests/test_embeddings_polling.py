@@ -1,31 +1,38 @@
-"""Polling, concurrency and the shared request-rate limiter; the fast offline start (no wall-clock asserts)."""
+"""Polling, concurrency and the rate budgets; the fast offline start (no wall-clock asserts)."""
 
 from __future__ import annotations
 
-import random
 import subprocess
 import sys
 import threading
 import time
 
 import pytest
+from standin_fixtures import fake_settings
 
 from vidrec_helpers import pipeline
 from vidrec_helpers.config import VidrecError
 from vidrec_helpers.embeddings import (
     DEFAULT_CONCURRENCY,
     PollPolicy,
-    RequestRateLimiter,
     RetryPolicy,
     SampleEmbedder,
     TwelveLabsEmbedder,
+    WindowBudget,
     embed_many,
 )
 from vidrec_helpers.records import VideoSource, unit
 from vidrec_helpers.samples import load_sample_embeddings, sample_videos
-from vidrec_helpers.testing import FakeTwelveLabs, fake_settings
+from vidrec_helpers.twelvelabs_embedder import poll_timeout_for
+from vidrec_standins.twelvelabs import TwelveLabsStandIn
 
-FAST_RETRY = RetryPolicy(attempts=4, initial=0.01, maximum=0.05, max_retry_after=0.05)
+FAST_RETRY = RetryPolicy(attempts=4, initial=0.01, maximum=0.05, untold_wait=0.05)
+FAST_POLL = PollPolicy(initial=0.01, maximum=0.05)
+
+
+def FakeTwelveLabs(**changes):  # noqa: N802 - reads like the class it builds
+    """The strict stand-in, trusting `?duration=` in the URL (these tests check the client)."""
+    return TwelveLabsStandIn(fetch_media=False, **changes)
 
 
 def source(name: str) -> VideoSource:
@@ -42,140 +49,87 @@ class FakeClock:
         return self.now
 
 
-# ----- PollPolicy ----------------------------------------------------------------------------
+# ----- the polling loop and the budgets --------------------------------------------------------
 
 
-def test_wait_is_a_share_of_the_task_age_within_bounds():
-    policy = PollPolicy(initial=1.0, maximum=10.0, age_fraction=0.25, jitter=0.0)
-    assert policy.wait(age=0.0) == 1.0  # the first check waits `initial`
-    assert policy.wait(age=2.0) == 1.0  # 0.5 s is below the shortest wait
-    assert policy.wait(age=8.0) == 2.0
-    assert policy.wait(age=20.0) == 5.0
-    assert policy.wait(age=3600.0) == 10.0  # capped
-
-
-def test_jitter_spreads_waits_within_its_range():
-    policy = PollPolicy(initial=1.0, maximum=10.0, age_fraction=0.25, jitter=0.1)
-    rng = random.Random(3)
-    waits = [policy.wait(age=20.0, rng=rng) for _ in range(200)]
-    assert all(4.5 <= wait <= 5.5 for wait in waits)
-    assert len({round(wait, 6) for wait in waits}) > 100  # not in lock step
-
-
-def test_factor_brings_back_the_geometric_schedule():
-    policy = PollPolicy(initial=1.0, factor=1.5, maximum=10.0, jitter=0.0)
-    assert [policy.wait(age=0.0, checks=n) for n in range(7)] == [
-        1.0,
-        1.5,
-        2.25,
-        3.375,
-        5.0625,
-        7.59375,
-        10.0,
-    ]
-
-
-# ----- RequestRateLimiter --------------------------------------------------------------------
-
-
-def test_limiter_lets_a_burst_through_then_spaces_requests():
-    clock = FakeClock()
-    limiter = RequestRateLimiter(rate=5.0, burst=2, clock=clock, sleep=lambda _: None)
-    waits = [limiter.reserve() for _ in range(5)]
-    assert waits == pytest.approx([0.0, 0.0, 0.2, 0.4, 0.6])
-    clock.now += 10.0  # idle time refills the bucket, up to the burst only
-    assert [limiter.reserve() for _ in range(3)] == pytest.approx([0.0, 0.0, 0.2])
-    assert limiter.requests == 8
-
-
-def test_limiter_gives_each_concurrent_caller_its_own_slot():
-    clock = FakeClock()
-    limiter = RequestRateLimiter(rate=10.0, burst=4, clock=clock, sleep=lambda _: None)
-    waits: list[float] = []
-    lock = threading.Lock()
-
-    def take() -> None:
-        wait = limiter.reserve()
-        with lock:
-            waits.append(wait)
-
-    threads = [threading.Thread(target=take) for _ in range(40)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    expected = [0.0] * 4 + [n / 10.0 for n in range(1, 37)]
-    assert sorted(waits) == pytest.approx(expected)
-
-
-def test_limiter_without_a_rate_never_waits_and_a_bad_rate_is_refused():
-    limiter = RequestRateLimiter(rate=None)
-    assert [limiter.acquire() for _ in range(100)] == [0.0] * 100
-    with pytest.raises(VidrecError, match="above 0"):
-        RequestRateLimiter(rate=0)
-
-
-def test_acquire_sleeps_the_reserved_time():
-    slept: list[float] = []
-    limiter = RequestRateLimiter(rate=2.0, burst=1, clock=FakeClock(), sleep=slept.append)
-    limiter.acquire()
-    limiter.acquire()
-    assert slept == [0.5]
-
-
-# ----- the embedder ---------------------------------------------------------------------------
-
-
-def test_every_request_and_retry_goes_through_the_shared_limiter():
-    limiter = RequestRateLimiter(rate=None)
-    with FakeTwelveLabs(processing_seconds=0.05, server_error_requests=2) as fake:
-        poll = PollPolicy(initial=0.01, maximum=0.05, jitter=0.0)
-        embedder = TwelveLabsEmbedder(
-            fake_settings(fake), poll=poll, retry=FAST_RETRY, limiter=limiter
-        )
-        embedder.embed_video(source("v1"))
-    served = fake.requests["create"] + fake.requests["retrieve"]
-    assert fake.faults["server_error"] == 2
-    assert limiter.requests == served
-
-
-def test_polls_grow_with_the_task_age():
+def test_polls_back_off_geometrically_up_to_the_maximum():
     waits: list[float] = []
 
     def sleep(seconds: float) -> None:
         waits.append(seconds)
         time.sleep(seconds)
 
-    poll = PollPolicy(initial=0.01, maximum=1.0, age_fraction=0.25, jitter=0.0)
+    poll = PollPolicy(initial=0.01, factor=2.0, maximum=0.08)
     with FakeTwelveLabs(processing_seconds=0.5) as fake:
         embedder = TwelveLabsEmbedder(fake_settings(fake), poll=poll, retry=FAST_RETRY, sleep=sleep)
         embedder.embed_video(source("slow"))
-    # Checking every 0.01 s would take ~50 checks; growing waits need far fewer. A slow machine
-    # only makes the ages (and so the waits) larger, which lowers the count further.
-    assert 2 <= fake.requests["retrieve"] <= 25
-    assert waits == sorted(waits) and waits[-1] > 0.05
+    assert waits[:4] == [0.01, 0.02, 0.04, 0.08] and max(waits) == 0.08
+    assert fake.requests["retrieve"] == len(waits)  # one check after each wait
 
 
-def test_the_limiter_bounds_the_request_rate():
-    poll = PollPolicy(initial=0.001, maximum=0.002, jitter=0.0)  # would poll ~500 times a second
-    with FakeTwelveLabs(processing_seconds=0.4) as fake:
-        embedder = TwelveLabsEmbedder(
-            fake_settings(fake), poll=poll, retry=FAST_RETRY, requests_per_second=25.0
-        )
-        started = time.monotonic()
-        report = embed_many(embedder, [source(f"v{n}") for n in range(4)], progress=False)
-        elapsed = time.monotonic() - started
-    assert not report.failed
-    sent = fake.requests["create"] + fake.requests["retrieve"]
-    assert sent <= embedder.limiter.burst + 25.0 * elapsed + 1
+def test_poll_timeout_scales_with_the_video_duration():
+    assert poll_timeout_for(None) == 15 * 60  # unknown duration: the floor
+    assert poll_timeout_for(10 * 60) == 30 * 60  # 3x a 10-minute video
+    assert poll_timeout_for(4 * 3600) == 12 * 3600  # Marengo's longest video
+    assert poll_timeout_for(4 * 3600, PollPolicy(timeout=42.0)) == 42.0
+
+
+def test_budget_lets_its_capacity_through_then_waits_for_the_window():
+    clock = FakeClock()
+    waits: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        waits.append(seconds)
+        clock.now += seconds
+
+    budget = WindowBudget(2, 60.0, clock=clock, sleep=sleep)
+    budget.acquire()
+    clock.now += 10
+    budget.acquire()
+    assert waits == []
+    budget.acquire()  # the first request leaves the window 60 s after it was sent
+    assert waits == [pytest.approx(50.0)]
+
+
+def test_video_budget_counts_seconds_of_video():
+    clock = FakeClock()
+    waits: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        waits.append(seconds)
+        clock.now += seconds
+
+    budget = WindowBudget(600, 3600.0, clock=clock, sleep=sleep)  # 10 minutes of video an hour
+    budget.acquire(400)
+    budget.acquire(150)
+    budget.acquire(100)  # 650 s > 600 s: waits until the 400 s video leaves the hour
+    assert waits == [pytest.approx(3600.0)]
+    budget.acquire(5000)  # longer than the whole budget: alone in its window, never stuck
+    assert len(waits) == 2
+
+
+def test_creates_go_through_the_request_and_video_budgets():
+    with FakeTwelveLabs() as fake:
+        embedder = TwelveLabsEmbedder(fake_settings(fake), poll=FAST_POLL, retry=FAST_RETRY,
+                                      requests_per_minute=30, video_minutes_per_hour=60)  # fmt: skip
+        seen: list[tuple[str, float]] = []
+        embedder.request_budget.acquire = lambda amount=1.0: seen.append(("requests", amount))
+        embedder.video_budget.acquire = lambda amount=1.0: seen.append(("video", amount))
+        embedder.embed_video(VideoSource("v1", "h1", url="https://videos.test/v1.mp4", duration=12))
+    assert seen == [("requests", 1.0), ("video", 12)]
+
+
+def test_budgets_of_zero_are_refused():
+    with pytest.raises(VidrecError, match="above 0"):
+        WindowBudget(0, 60.0)
 
 
 def test_the_default_concurrency_keeps_a_batch_in_flight_together():
-    assert DEFAULT_CONCURRENCY >= 32
-    poll = PollPolicy(initial=0.05, maximum=0.2, jitter=0.0)
+    poll = PollPolicy(initial=0.05, maximum=0.2)
     with FakeTwelveLabs(processing_seconds=2.0) as fake:
         embedder = TwelveLabsEmbedder(fake_settings(fake), poll=poll, retry=FAST_RETRY)
-        report = embed_many(embedder, [source(f"v{n}") for n in range(12)], progress=False)
+        items = [source(f"v{n}") for n in range(12)]
+        report = embed_many(embedder, items, concurrency=DEFAULT_CONCURRENCY, progress=False)
     assert len(report.embedded) == 12
     assert fake.peak_processing == 12  # every task was running at once
 

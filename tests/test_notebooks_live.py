@@ -15,7 +15,7 @@ from conftest import live_environment
 from nbclient import NotebookClient
 
 from vidrec_helpers.storage import LocalS3Server
-from vidrec_helpers.testing.fake_twelvelabs import FakeTwelveLabs
+from vidrec_standins.twelvelabs import TwelveLabsStandIn as FakeTwelveLabs
 
 NOTEBOOKS = sorted((Path(__file__).resolve().parent.parent / "notebooks").glob("0*.ipynb"))
 

@@ -22,14 +22,18 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
+    from .embeddings import make_embedder
     from .pipeline import ingest
 
     settings = get_settings()
     if not args.json:
         print(settings.summary(), file=sys.stderr)
+    # offline, the sample clips go through the real SDK to the local Embed v2 stand-in
+    embedder = make_embedder(settings, sample_clips_via_sdk=True, poll_timeout=args.poll_timeout)
     report = ingest(
         args.paths or None,
         settings=settings,
+        embedder=embedder,
         concurrency=args.concurrency,
         progress=not args.json,
         use_cache=not args.no_cache,
@@ -285,6 +289,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--no-cache", action="store_true", help="ignore the embedding cache (pays again!)"
+    )
+    p.add_argument(
+        "--poll-timeout",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="give up waiting for a task after this long (default: max(15 min, 3x the video); "
+        "a task given up on is journaled and resumed by the next run, not paid again)",
     )
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.set_defaults(func=cmd_ingest)

@@ -1,0 +1,246 @@
+"""What the embedding step keeps on disk, so nothing is paid for twice.
+
+- `EmbeddingCache`: one .npz per video, keyed by content hash + model + options. Vectors are
+  checked (width, finite, non-zero) before they are cached and when they are read: a bad file
+  is set aside as `*.bad` with a warning naming it (never deleted, never used), and that video
+  is embedded again.
+- `TaskJournal`, beside it: each created task's id, written as soon as `tasks.create` returns,
+  so a timeout, Ctrl-C or crash resumes polling that task instead of paying for a new one.
+  TwelveLabs keeps task results 7 days ("Embeddings are stored for seven days", `tasks.list`),
+  so older entries are dropped.
+
+Every file is written to a temporary name (`<name>.<pid>.<random>.tmp`) then renamed, so two
+processes at once never see half a file, and orphans of a killed run can be told from files
+another running ingest is still writing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import tempfile
+import time
+import zipfile
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+from typing import IO, Any
+
+import numpy as np
+
+from .config import get_settings, resolve_path
+from .embeddings import check_embedding, vector_problem
+from .records import Segment, VideoEmbedding
+
+logger = logging.getLogger(__name__)
+
+#: How long TwelveLabs keeps a task's results.
+TASK_RETENTION_SECONDS = 7 * 24 * 3600.0
+#: A temporary file older than this is an orphan even if its writer's pid is alive again (reused).
+ORPHAN_SECONDS = 24 * 3600.0
+
+
+def canonical_json(value: Any) -> str:
+    """JSON with sorted keys and no spaces: the same options always give the same text."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
+
+
+def _pid_alive(pid: int) -> bool:
+    """True when a process with this id runs (POSIX); on Windows, unknown, so assume it does."""
+    if os.name != "posix":
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _writer_gone(file: Path, now: float) -> bool:
+    """A `<key>.<pid>.<random>.tmp` file whose writer has exited, or any .tmp a day old."""
+    try:
+        age = now - file.stat().st_mtime
+    except FileNotFoundError:
+        return False
+    parts = file.name.split(".")
+    pid = int(parts[1]) if len(parts) >= 4 and parts[1].isdigit() else None
+    return age > ORPHAN_SECONDS or (pid is not None and pid != os.getpid() and not _pid_alive(pid))
+
+
+def write_atomically(file: Path, write: Callable[[IO[bytes]], None]) -> Path:
+    """Write `file` through a temporary file in its folder, fsync, then os.replace."""
+    file.parent.mkdir(parents=True, exist_ok=True)
+    prefix = f"{file.stem}.{os.getpid()}."
+    handle = tempfile.NamedTemporaryFile(
+        dir=file.parent, prefix=prefix, suffix=".tmp", delete=False
+    )
+    try:
+        with handle:
+            write(handle)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(handle.name, file)
+    except BaseException:
+        Path(handle.name).unlink(missing_ok=True)
+        raise
+    return file
+
+
+class EmbeddingCache:
+    """Embeddings on disk, one .npz per video (see the module docstring)."""
+
+    def __init__(self, directory: str | os.PathLike[str] | None = None) -> None:
+        """Files go to `directory`, by default `<VIDREC_CACHE_DIR>/embeddings`."""
+        default = Path(get_settings().cache_dir) / "embeddings"
+        self.directory = resolve_path(directory if directory is not None else default)
+        self.set_aside: list[Path] = []
+
+    @staticmethod
+    def key(content_hash: str, model: str, options: Mapping[str, Any] | None = None) -> str:
+        """sha256 of content hash, model and canonical options."""
+        text = "\n".join((content_hash, model, canonical_json(dict(options or {}))))
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+    def path(self, content_hash: str, model: str, options: Mapping[str, Any] | None = None) -> Path:
+        return self.directory / f"{self.key(content_hash, model, options)}.npz"
+
+    def load(
+        self,
+        content_hash: str,
+        model: str,
+        options: Mapping[str, Any] | None = None,
+        video_id: str | None = None,
+        dimension: int | None = None,
+    ) -> VideoEmbedding | None:
+        """The cached embedding, or None when missing or bad (a bad file is set aside, warned about)."""
+        file = self.path(content_hash, model, options)
+        if not file.exists():
+            return None
+        try:
+            embedding = _read_npz(file, content_hash, model, dimension)
+        except (
+            OSError,
+            ValueError,
+            KeyError,
+            EOFError,
+            zipfile.BadZipFile,
+            json.JSONDecodeError,
+        ) as error:
+            self._set_aside(file, str(error))
+            return None
+        return replace(embedding, video_id=video_id) if video_id else embedding
+
+    def _set_aside(self, file: Path, reason: str) -> None:
+        """Rename a bad file to `*.bad` (kept for inspection) so the video is embedded again."""
+        target = file.with_suffix(".bad")
+        os.replace(file, target)
+        self.set_aside.append(target)
+        logger.warning(
+            "cache file %s is unusable (%s): set aside as %s; embedding that video again",
+            file,
+            reason,
+            target.name,
+        )
+
+    def store(self, embedding: VideoEmbedding, options: Mapping[str, Any] | None = None) -> Path:
+        """Check the vectors, then write one video's embedding atomically (temporary file, os.replace)."""
+        check_embedding(embedding)
+        meta = {"video_id": embedding.video_id, "content_hash": embedding.content_hash,
+                "model": embedding.model, "options": dict(options or {})}  # fmt: skip
+        segments = embedding.segments
+        return write_atomically(
+            self.path(embedding.content_hash, embedding.model, options),
+            lambda handle: np.savez(
+                handle,
+                vectors=np.stack([s.vector for s in segments]).astype(np.float32),
+                starts=np.array([s.start_sec for s in segments], dtype=np.float64),
+                ends=np.array([s.end_sec for s in segments], dtype=np.float64),
+                scopes=np.array([s.scope for s in segments]),
+                meta=np.array(canonical_json(meta)),
+            ),
+        )
+
+    def remove_orphans(self) -> list[Path]:
+        """Delete temporary files left by a killed run, only those no running process can be writing."""
+        now, removed = time.time(), []
+        for file in self.directory.glob("*.tmp") if self.directory.is_dir() else ():
+            if _writer_gone(file, now):
+                file.unlink(missing_ok=True)
+                removed.append(file)
+        return removed
+
+
+def _read_npz(file: Path, content_hash: str, model: str, dimension: int | None) -> VideoEmbedding:
+    """Read and validate one cache file; raise ValueError/KeyError/... when it is not right."""
+    with np.load(file, allow_pickle=False) as archive:
+        meta = json.loads(str(archive["meta"]))
+        vectors = archive["vectors"].astype(np.float32)
+        starts, ends, scopes = archive["starts"], archive["ends"], archive["scopes"]
+    if meta.get("content_hash") != content_hash or meta.get("model") != model:
+        raise ValueError("it belongs to another video or model")
+    if vectors.ndim != 2 or not (len(vectors) == len(starts) == len(ends) == len(scopes) > 0):
+        raise ValueError("its arrays do not line up")
+    problem = vector_problem(vectors, dimension)
+    if problem or set(map(str, scopes)) - {"video", "clip"}:
+        raise ValueError(f"it holds {problem or 'an unknown scope'}")
+    segments = [
+        Segment(str(scope), float(start), float(end), vector)
+        for scope, start, end, vector in zip(scopes, starts, ends, vectors, strict=True)
+    ]
+    return VideoEmbedding(meta["video_id"], content_hash, model, segments)
+
+
+@dataclass(frozen=True)
+class JournalEntry:
+    """One created task: which video it embeds, and when it was created (epoch seconds)."""
+
+    task_id: str
+    video_id: str
+    model: str
+    created: float
+
+
+class TaskJournal:
+    """Created tasks by cache key (`<cache dir>/tasks/<key>.json`), safe for several processes."""
+
+    def __init__(
+        self, directory: str | os.PathLike[str], clock: Callable[[], float] = time.time
+    ) -> None:
+        self.directory = resolve_path(directory)
+        self._clock = clock
+
+    def record(self, key: str, entry: JournalEntry) -> None:
+        """Store an entry atomically, as soon as its task exists."""
+        text = json.dumps(asdict(entry)).encode("utf-8")
+        write_atomically(self.directory / f"{key}.json", lambda handle: handle.write(text))
+
+    def find(self, key: str) -> JournalEntry | None:
+        """The entry for `key` if younger than the API's retention (older ones are dropped), else None."""
+        file = self.directory / f"{key}.json"
+        try:
+            entry = JournalEntry(**json.loads(file.read_text(encoding="utf-8")))
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError, TypeError) as error:
+            logger.warning("task journal entry %s is unreadable (%s); ignoring it", file, error)
+            return None
+        if self._clock() - entry.created > TASK_RETENTION_SECONDS:
+            self.forget(key)
+            return None
+        return entry
+
+    def forget(self, key: str) -> None:
+        """Drop an entry (its task is cached, failed or expired)."""
+        (self.directory / f"{key}.json").unlink(missing_ok=True)
+
+    def prune(self) -> None:
+        """Drop every entry older than the retention, and temporary files a killed run left."""
+        for file in self.directory.glob("*.json") if self.directory.is_dir() else ():
+            self.find(file.stem)
+        for file in self.directory.glob("*.tmp") if self.directory.is_dir() else ():
+            if _writer_gone(file, time.time()):
+                file.unlink(missing_ok=True)

@@ -1,0 +1,196 @@
+"""How requests to TwelveLabs are retried and paced: 429s by the documented rules, budgets.
+
+TwelveLabs counts requests per minute and minutes of video per hour, per plan (docs: "Rate
+limits"), answers 429 when a window is full, and sends `X-Ratelimit-Limit`, `-Remaining`, `-Used`
+and `-Reset` (the UTC epoch second when the window resets); a 429 need not carry `Retry-After`.
+So after a 429 we wait as told (Retry-After, else until X-Ratelimit-Reset), and with neither we
+wait out a whole one-minute window. The SDK's own retries are off: it retries POSTs (a second
+`tasks.create` may pay twice) and caps Retry-After at 30 s (shorter than a one-minute window).
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pydantic
+from tenacity import RetryCallState, Retrying, retry_if_exception, wait_random_exponential
+
+from .config import VidrecError
+
+#: A 429 with no Retry-After and no X-Ratelimit-Reset: wait this long, longer than a one-minute window.
+UNTOLD_RATE_LIMIT_WAIT = 61.0
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Attempts for 5xx/network failures, their backoff (s), and how long 429s may keep us waiting."""
+
+    attempts: int = 6
+    initial: float = 1.0
+    maximum: float = 30.0
+    untold_wait: float = UNTOLD_RATE_LIMIT_WAIT
+    rate_limited_for: float = 30 * 60.0
+    max_retry_after: float = 3600.0  # the longest told wait we accept (not 30 s, as the SDK)
+
+    def wait(self, state: RetryCallState) -> float:
+        """Tenacity wait: as the server says, else a one-minute window for a 429, else backoff."""
+        error = state.outcome.exception()
+        told = server_wait(error)
+        if told is not None:
+            return min(told, self.max_retry_after) + random.uniform(0.0, 0.05)  # spread callers
+        if status_of(error) == 429:
+            return self.untold_wait * random.uniform(1.0, 1.1)
+        return wait_random_exponential(multiplier=self.initial, max=self.maximum)(state)
+
+    def stop(self, state: RetryCallState) -> bool:
+        """After `attempts` failures; 429s instead wait their windows, up to `rate_limited_for` s."""
+        if status_of(state.outcome.exception()) == 429:
+            return state.seconds_since_start >= self.rate_limited_for
+        return state.attempt_number >= self.attempts
+
+
+def status_of(error: BaseException) -> int | None:
+    status = getattr(error, "status_code", None)
+    return status if isinstance(status, int) else None
+
+
+def server_wait(error: BaseException, now: Callable[[], float] = time.time) -> float | None:
+    """Seconds the server asked us to wait: Retry-After, else X-Ratelimit-Reset (epoch s) - now."""
+    headers = {str(k).lower(): v for k, v in (getattr(error, "headers", None) or {}).items()}
+    try:
+        if headers.get("retry-after") is not None:
+            return max(0.0, float(headers["retry-after"]))
+        if headers.get("x-ratelimit-reset") is not None:
+            return max(0.0, float(headers["x-ratelimit-reset"]) - now())
+    except ValueError:
+        return None
+    return None
+
+
+def is_transient(error: BaseException) -> bool:
+    """Worth retrying for a request that is safe to repeat: 429, 408, any 5xx, network failures."""
+    if isinstance(error, httpx.TransportError):
+        return True
+    status = status_of(error)
+    return status is not None and (status in (408, 429) or status >= 500)
+
+
+def surely_not_created(error: BaseException) -> bool:
+    """True when a failed `tasks.create` cannot have made a task: a 429, or no connection at all.
+
+    A 5xx or a read timeout may come after the task was accepted: then retrying blindly pays twice.
+    """
+    return status_of(error) == 429 or isinstance(error, (httpx.ConnectError, httpx.ConnectTimeout))
+
+
+def retrying(
+    policy: RetryPolicy,
+    retry_on: Callable[[BaseException], bool],
+    sleep: Callable[[float], None],
+    on_retry: Callable[[RetryCallState], None] | None = None,
+) -> Retrying:
+    """A tenacity Retrying for one kind of request (what to retry depends on whether it may pay)."""
+    return Retrying(
+        stop=policy.stop,
+        wait=policy.wait,
+        retry=retry_if_exception(retry_on),
+        sleep=sleep,
+        reraise=True,
+        before_sleep=on_retry,
+    )
+
+
+class WindowBudget:
+    """At most `capacity` units (requests, or seconds of video) in any `window` seconds, all threads.
+
+    A sliding log, the smallest code for weighted amounts (a video's duration counts against the
+    hourly budget); a kept library would add a dependency for ~25 lines. Waits outside the lock.
+    """
+
+    def __init__(
+        self,
+        capacity: float,
+        window: float,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        if capacity <= 0 or window <= 0:
+            raise VidrecError(
+                f"a budget needs a capacity and a window above 0, got {capacity}/{window} s"
+            )
+        self.capacity, self.window = capacity, window
+        self._clock, self._sleep = clock, sleep
+        self._log: deque[tuple[float, float]] = deque()
+        self._lock = threading.Lock()
+
+    def _reserve(self, amount: float) -> float:
+        """Record `amount` now and return 0, or return how long to wait before asking again."""
+        with self._lock:
+            now = self._clock()
+            while self._log and self._log[0][0] <= now - self.window:
+                self._log.popleft()
+            used = sum(units for _, units in self._log)
+            if used + amount <= self.capacity or not self._log:
+                self._log.append((now, amount))
+                return 0.0
+            return max(self._log[0][0] + self.window - now, 1e-3)  # until the oldest leaves
+
+    def acquire(self, amount: float = 1.0) -> None:
+        """Block this thread until `amount` fits in the window, then count it."""
+        while (wait := self._reserve(amount)) > 0:
+            self._sleep(wait)
+
+
+def _api_message(error: Any) -> str:
+    """The API's own error message (`{"error": {"code", "message"}}`), else the body as text."""
+    body = getattr(error, "body", None)
+    if isinstance(body, Mapping):
+        inner = body.get("error") if isinstance(body.get("error"), Mapping) else body
+        message, code = inner.get("message"), inner.get("code")
+        if message:
+            return f"{message} ({code})" if code else str(message)
+    if isinstance(body, str) and body.strip():
+        return body.strip()[:300]
+    return "no error message"
+
+
+def explain_failure(
+    action: str, error: Exception, policy: RetryPolicy, base_url: str, mask: Callable[[str], str]
+) -> Exception:
+    """A learner-facing error for a failed SDK call, secrets masked."""
+    from twelvelabs.core.api_error import ApiError
+
+    from .embeddings import EmbeddingError
+
+    attempts = f"after {policy.attempts} attempts"
+    status, message = status_of(error) or 0, _api_message(error)
+    if isinstance(error, VidrecError):
+        return error
+    if isinstance(error, ApiError) and 200 <= status < 300:
+        hint = f"TwelveLabs sent a response that is not valid JSON: {message[:120]}"
+    elif status == 429:
+        hint = f"still rate limited after {policy.rate_limited_for:g} s ({message}): wait, or set "
+        hint += "requests_per_minute / video_minutes_per_hour to your plan's limits"
+    elif status >= 500 or status == 408:
+        hint = f"TwelveLabs kept failing (HTTP {status}) {attempts}: {message}. Try again later"
+    elif status in (401, 403):
+        hint = f"{message} (HTTP {status}). Check TWELVELABS_API_KEY in .env"
+    elif isinstance(error, ApiError):
+        hint = f"{message} (HTTP {status})"
+    elif isinstance(error, httpx.TransportError):
+        hint = f"could not reach TwelveLabs at {base_url} {attempts} ({type(error).__name__}). "
+        hint += "Check your network or TWELVELABS_BASE_URL"
+    elif isinstance(error, pydantic.ValidationError):
+        hint = (
+            f"TwelveLabs sent a response of an unexpected shape ({error.error_count()} problem(s))"
+        )
+    else:
+        hint = f"{type(error).__name__}: {error}"
+    return EmbeddingError(mask(f"{action} failed: {hint}"))

@@ -1,0 +1,340 @@
+"""Marengo through the twelvelabs SDK's Embed API v2: create a task, poll it, read its vectors.
+
+The same code serves live mode (TwelveLabs) and, for the sample clips, offline mode (the local
+Embed v2 stand-in in `vidrec_standins`, answering with the sample model's shipped vectors).
+A created task is journaled at once (task_journal.py), so nothing is paid for twice.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .config import MARENGO_DIMENSION, Settings, VidrecError, get_settings, resolve_path
+from .embed_cache import EmbeddingCache, JournalEntry, TaskJournal
+from .embed_requests import (
+    RetryPolicy,
+    WindowBudget,
+    explain_failure,
+    is_transient,
+    retrying,
+    surely_not_created,
+)
+from .embeddings import (
+    EmbeddingError,
+    EmbeddingTimeoutError,
+    check_embedding,
+    segments_from_data,
+    text_token_bound,
+)
+from .records import VideoEmbedding, VideoSource, unit
+from .samples import SAMPLE_DIMENSION, SAMPLE_MODEL
+from .video_urls import MAX_URL_SECONDS, private_urls_allowed, same_media, warn_if_private
+
+if TYPE_CHECKING:
+    from twelvelabs import TwelveLabs
+
+logger = logging.getLogger(__name__)
+
+#: Text limits in tokens: 500 for Marengo 3.0 (twelvelabs/types/text_input_request.py), 2,000
+#: for 3.5 (multi_input_request.py). The tokenizer is not published: see text_token_bound.
+MARENGO_TEXT_TOKENS = {"marengo3.0": 500, "marengo3.5": 2000}
+#: visual + audio: valid for both Marengo 3.0 and 3.5 ("transcription" requires 3.0).
+DEFAULT_EMBEDDING_OPTIONS = ("visual", "audio")
+DEFAULT_EMBEDDING_SCOPES = ("clip", "asset")
+#: Shortest poll timeout; longer videos get `POLL_TIMEOUT_PER_VIDEO_SECOND` x their duration.
+MIN_POLL_TIMEOUT = 15 * 60.0
+POLL_TIMEOUT_PER_VIDEO_SECOND = 3.0
+DIMENSIONS = {SAMPLE_MODEL: SAMPLE_DIMENSION}  # Marengo 3.x: MARENGO_DIMENSION
+
+
+@dataclass(frozen=True)
+class PollPolicy:
+    """A plain polling loop: first wait `initial` s, then x`factor` up to `maximum` s; give up
+    after `timeout` s (None: max(15 min, 3x the video's duration))."""
+
+    initial: float = 1.0
+    factor: float = 1.5
+    maximum: float = 10.0
+    timeout: float | None = None
+
+
+def poll_timeout_for(duration: float | None, policy: PollPolicy = PollPolicy()) -> float:
+    """How long to wait for a task: the policy's timeout, else scaled with the video's duration."""
+    if policy.timeout is not None:
+        return policy.timeout
+    return max(MIN_POLL_TIMEOUT, POLL_TIMEOUT_PER_VIDEO_SECOND * (duration or 0.0))
+
+
+class TwelveLabsEmbedder:
+    """Marengo 3.x (or, offline, the sample model) through the real SDK's Embed API v2."""
+
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        model: str | None = None,
+        client: TwelveLabs | None = None,
+        embedding_options: Sequence[str] = DEFAULT_EMBEDDING_OPTIONS,
+        embedding_scopes: Sequence[str] = DEFAULT_EMBEDDING_SCOPES,
+        dimension: int | None = None,
+        video_options: Mapping[str, Any] | None = None,
+        poll: PollPolicy = PollPolicy(),
+        retry: RetryPolicy | None = None,
+        request_timeout: float = 60.0,
+        check_videos: bool = True,
+        sleep: Callable[[float], None] = time.sleep,
+        journal: TaskJournal | None = None,
+        url_signer: Callable[[str, int], str] | None = None,
+        requests_per_minute: float | None = None,
+        video_minutes_per_hour: float | None = None,
+        allow_private_urls: bool | None = None,
+    ) -> None:
+        """`client`/`model` given: any Embed v2 server (the offline stand-in); else live settings.
+        `url_signer(s3_key, seconds)` signs a video's URL right before its task is created."""
+        self.settings = settings or get_settings()
+        if client is None:
+            self.settings.require_live()
+        self.model: str = model or self.settings.marengo_model
+        self.dimension: int = dimension or DIMENSIONS.get(self.model, MARENGO_DIMENSION)
+        self.embedding_options = list(embedding_options)
+        self.embedding_scopes = list(embedding_scopes)
+        self.video_options = dict(video_options or {})
+        self.poll, self.retry, self.sleep = poll, retry or RetryPolicy(), sleep
+        self.check_videos = check_videos
+        self._explicit_dimension = dimension
+        secret = self.settings.twelvelabs_api_key
+        self._key = secret.get_secret_value() if secret else ""
+        self.client = client or self._make_client(request_timeout)
+        cache_dir = resolve_path(self.settings.cache_dir)
+        self.journal = journal or TaskJournal(cache_dir / "tasks")
+        self.journal.prune()
+        self.url_signer = url_signer
+        per_minute, per_hour = requests_per_minute, video_minutes_per_hour  # None: no budget
+        self.request_budget = WindowBudget(per_minute, 60.0) if per_minute else None
+        self.video_budget = WindowBudget(per_hour * 60.0, 3600.0) if per_hour else None
+        self.allow_private_urls = private_urls_allowed(allow_private_urls)
+
+    @property
+    def options(self) -> dict[str, Any]:
+        """Everything besides the model that shapes the vectors (part of the cache key)."""
+        return {
+            "embedding_option": self.embedding_options,
+            "embedding_scope": self.embedding_scopes,
+            "embedding_dimension": self._explicit_dimension,
+            "video": self.video_options,
+        }
+
+    def _make_client(self, request_timeout: float) -> TwelveLabs:
+        """The SDK client. Note: the SDK replaces `base_url` with $TWELVELABS_BASE_URL when set."""
+        from twelvelabs import TwelveLabs
+
+        base_url = self.settings.twelvelabs_base_url
+        return TwelveLabs(api_key=self._key, base_url=base_url, timeout=request_timeout)
+
+    def _mask(self, text: str) -> str:
+        return text.replace(self._key, "****") if self._key else text
+
+    # ----- one request, retried ----------------------------------------------------------------
+
+    def _call(
+        self, action: str, function: Callable, *args: Any, retry_on=is_transient, **kwargs: Any
+    ) -> Any:
+        """Call the SDK with its own retries off (see embed_requests.py), retrying with tenacity."""
+        kwargs["request_options"] = {"max_retries": 0}
+
+        def log(state: Any) -> None:
+            logger.info("%s: retrying after %s", action, type(state.outcome.exception()).__name__)
+
+        try:
+            return retrying(self.retry, retry_on, self.sleep, log)(function, *args, **kwargs)
+        except Exception as error:  # translated to one clear message, secrets masked
+            base_url = self.client._client_wrapper.get_base_url()
+            failure = explain_failure(action, error, self.retry, base_url, self._mask)
+            failure.cause = error  # kept for _create (not chained: tracebacks stay short)
+            raise failure from None
+
+    # ----- video -----------------------------------------------------------------------------
+
+    def _dimension_arguments(self) -> dict[str, int]:
+        return {"embedding_dimension": self._explicit_dimension} if self._explicit_dimension else {}
+
+    def task_key(self, source: VideoSource) -> str:
+        """The journal key of a video's task: the same key as its cache file."""
+        return EmbeddingCache.key(source.content_hash, self.model, self.options)
+
+    def embed_video(self, source: VideoSource) -> VideoEmbedding:
+        """Resume the video's journaled task, or create one; wait for it; return its segments."""
+        if not source.url and not (source.s3_key and self.url_signer):
+            raise VidrecError(
+                f"{source.video_id} has no URL: upload it first (storage) so TwelveLabs can fetch it"
+            )
+        duration = source.duration
+        if self.check_videos and source.path is not None:
+            from .video_checks import check_video
+
+            duration = check_video(source.path).duration
+        key = self.task_key(source)
+        entry = self.journal.find(key)
+        if entry is not None:
+            logger.info("%s: resuming task %s (already paid for)", source.video_id, entry.task_id)
+            task_id = entry.task_id
+        else:
+            task_id = self._create(source, key, duration)
+        try:
+            task = self._wait_for_task(task_id, source, poll_timeout_for(duration, self.poll))
+        except EmbeddingError as error:
+            if not isinstance(error, EmbeddingTimeoutError):
+                self.journal.forget(key)  # a failed or vanished task: the next run makes a new one
+            raise
+        return self._to_embedding(source, task)
+
+    def forget_task(self, source: VideoSource) -> None:
+        """Drop the video's journal entry once its vectors are safely cached."""
+        self.journal.forget(self.task_key(source))
+
+    def _signed_url(self, source: VideoSource, duration: float | None) -> str:
+        """The URL to give TwelveLabs, signed now, valid for the whole task (see video_urls.py)."""
+        if source.s3_key and self.url_signer is not None:
+            seconds = int(min(MAX_URL_SECONDS, poll_timeout_for(duration, self.poll) + 600))
+            return self.url_signer(source.s3_key, seconds)
+        return str(source.url)
+
+    def _create(self, source: VideoSource, key: str, duration: float | None) -> str:
+        """Create the task and journal its id at once; never blindly repeat a create that may have worked."""
+        if self.request_budget:
+            self.request_budget.acquire()
+        if self.video_budget and duration:
+            self.video_budget.acquire(duration)
+        for attempt in itertools.count(1):
+            url = self._signed_url(source, duration)
+            warn_if_private(url, source.video_id, self.allow_private_urls)
+            asked = time.time()
+            try:
+                task = self._call(
+                    f"creating the embedding task for {source.video_id}",
+                    self.client.embed.v_2.tasks.create,
+                    input_type="video",
+                    model_name=self.model,
+                    video={
+                        **self.video_options,
+                        "media_source": {"url": url},
+                        "embedding_option": self.embedding_options,
+                        "embedding_scope": self.embedding_scopes,
+                    },
+                    retry_on=surely_not_created,
+                    **self._dimension_arguments(),
+                )
+                task_id = str(task.id)
+            except EmbeddingError as error:
+                cause = getattr(error, "cause", None)
+                if cause is None or not is_transient(cause) or surely_not_created(cause):
+                    raise
+                found = self._find_created(url, asked, source.video_id)
+                if found is None and attempt < self.retry.attempts:
+                    self.sleep(min(self.retry.maximum, self.retry.initial * 2**attempt))
+                    continue
+                if found is None:
+                    raise
+                task_id = found
+            self.journal.record(key, JournalEntry(task_id, source.video_id, self.model, asked))
+            return task_id
+        raise AssertionError("unreachable")
+
+    def _find_created(self, url: str, since: float, video_id: str) -> str | None:
+        """After a create that may have worked (5xx, read timeout): a task made since then for this URL."""
+        started = datetime.fromtimestamp(since - 60, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        tasks = self._call(
+            f"checking whether {video_id}'s task was created",
+            self.client.embed.v_2.tasks.list,
+            started_at=started,
+            page_limit=50,
+        )
+        for task in itertools.islice(tasks, 200):
+            metadata = getattr(getattr(task, "video_embedding", None), "metadata", None)
+            if task.id and same_media(getattr(metadata, "input_url", None), url):
+                logger.warning(
+                    "%s: the failed create had made task %s; using it", video_id, task.id
+                )
+                return str(task.id)
+        return None
+
+    def _wait_for_task(self, task_id: str, source: VideoSource, timeout: float) -> Any:
+        """Check the task after waits growing x`factor` up to `maximum`, until ready, failed or timeout."""
+        deadline, wait = time.monotonic() + timeout, self.poll.initial
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise EmbeddingTimeoutError(
+                    f"the embedding task {task_id} for {source.video_id} was still processing after "
+                    f"{timeout:g} s; it is journaled: run again to keep waiting for it (no new charge), "
+                    "or raise the timeout (`vidrec ingest --poll-timeout SECONDS`)"
+                )
+            self.sleep(min(wait, remaining))
+            wait = min(wait * self.poll.factor, self.poll.maximum)
+            task = self._call(
+                f"checking the embedding task of {source.video_id}",
+                self.client.embed.v_2.tasks.retrieve,
+                task_id,
+            )
+            if task.status == "ready":
+                return task
+            if task.status == "failed":
+                reason = task.error.message if task.error else "no reason given"
+                raise EmbeddingError(
+                    self._mask(
+                        f"TwelveLabs could not embed {source.video_id}: {reason} (task {task_id})"
+                    )
+                )
+
+    def _to_embedding(self, source: VideoSource, task: Any) -> VideoEmbedding:
+        """Turn a ready task into a VideoEmbedding, checking its vectors before anything keeps them."""
+        metadata = getattr(task, "metadata", None)
+        duration = getattr(metadata, "duration", None) or source.duration
+        segments = segments_from_data(task.data or [], duration)
+        if not segments:
+            raise EmbeddingError(
+                f"TwelveLabs returned no clip or video embeddings for {source.video_id} (task {task.id})"
+            )
+        embedding = VideoEmbedding(source.video_id, source.content_hash, self.model, segments)
+        return check_embedding(embedding, self.dimension)
+
+    # ----- text ------------------------------------------------------------------------------
+
+    def embed_text(self, text: str) -> np.ndarray:
+        """Embed a query with the sync endpoint (3.0: input_type text; 3.5: multi_input)."""
+        text = text.strip()
+        if not text:
+            raise VidrecError("cannot embed an empty text: type a few words")
+        limit = MARENGO_TEXT_TOKENS.get(self.model)
+        if limit is not None and text_token_bound(text) > limit:
+            raise VidrecError(
+                f"the text is {len(text.encode('utf-8'))} bytes long; {self.model} reads at most {limit} "
+                f"tokens and a token can be as short as one byte, so keep it under {limit - 2} bytes"
+            )
+        if self.request_budget:
+            self.request_budget.acquire()
+        field_name = "multi_input" if self.model == "marengo3.5" else "text"
+        response = self._call(
+            "embedding the text",
+            self.client.embed.v_2.create,
+            input_type=field_name,
+            model_name=self.model,
+            **{field_name: {"input_text": text}},
+            **self._dimension_arguments(),
+        )
+        if not response.data:
+            raise EmbeddingError("TwelveLabs returned no embedding for the text")
+        vector = unit(response.data[0].embedding)
+        if vector.shape[0] != self.dimension:
+            raise EmbeddingError(
+                f"TwelveLabs returned a {vector.shape[0]}-d text vector, expected {self.dimension}"
+            )
+        return vector
