@@ -114,6 +114,9 @@ def test_sample_clips_go_through_the_sdk_and_the_stand_in_with_the_shipped_vecto
 
     clips = [s for s in catalog_sources() if s.path is not None][:2]
     library = [s for s in catalog_sources() if s.path is None][:2]
+    running = standin._OFFLINE  # one stand-in per process: count only this test's requests
+    creates_before = running.requests["create"] if running else 0
+    bodies_before = len(running.request_bodies) if running else 0
     with media_server(sample_video_dir()) as server:
         for clip in clips:
             clip.url = f"{server.url}/media/{clip.path.name}"
@@ -121,8 +124,10 @@ def test_sample_clips_go_through_the_sdk_and_the_stand_in_with_the_shipped_vecto
             make_embedder(sample_clips_via_sdk=True), clips + library, progress=False
         )
     assert not report.failed and len(report.embedded) == 4
-    assert standin._OFFLINE is not None and standin._OFFLINE.requests["create"] == 2  # clips only
-    assert {b["model_name"] for b in standin._OFFLINE.request_bodies} == {SAMPLE_MODEL}
+    assert standin._OFFLINE is not None
+    assert standin._OFFLINE.requests["create"] - creates_before == 2  # the clips only
+    bodies = standin._OFFLINE.request_bodies[bodies_before:]
+    assert {b["model_name"] for b in bodies} == {SAMPLE_MODEL}
     shipped = SampleEmbedder()
     for item in clips + library:
         expected = shipped.embed_video(item)

@@ -174,13 +174,12 @@ def test_offline_ingest_does_not_probe_the_shipped_clips(monkeypatch, tmp_path):
 def test_uploads_are_capped_whatever_the_embedding_concurrency(monkeypatch):
     seen: list[int] = []
 
-    def upload_many(client, bucket, paths, concurrency=4, progress=False):
+    def upload_sources(sources, settings=None, client=None, concurrency=4, progress=False):
         seen.append(concurrency)
         raise RuntimeError("stop here")
 
-    monkeypatch.setattr(pipeline, "upload_many", upload_many)
+    monkeypatch.setattr(pipeline, "upload_sources", upload_sources)
     monkeypatch.setattr(pipeline, "s3_client", lambda settings: object())
-    monkeypatch.setattr(pipeline, "ensure_bucket", lambda *args, **kwargs: True)
     sources = [s for s in pipeline.catalog_sources() if s.path is not None]
     report = pipeline.IngestReport(mode="offline", model="m", collection="c")
     with pytest.raises(RuntimeError, match="stop here"):
