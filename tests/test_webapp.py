@@ -150,5 +150,6 @@ def test_kernels_are_capped_and_sighup_stops_everything(running):
     assert app.visit().status_code == 200
     refused = app.visit()
     assert refused.status_code == 503, "one page too many is refused, not given a kernel"
+    assert "close one and reload" in refused.text and "https://" not in refused.text
     assert len(app.kernels()) == 1
     assert app.stop_with(signal.SIGHUP) == [], f"survivors of SIGHUP:\n{app.tail()}"
