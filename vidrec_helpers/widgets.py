@@ -44,10 +44,6 @@ if TYPE_CHECKING:
 STYLE = resources.files(__package__).joinpath("recommender.css").read_text(encoding="utf-8")
 
 
-def _title_case(label: str) -> str:
-    return label[:1].upper() + label[1:]
-
-
 class RecommenderUI:
     """The widgets, wired to the pure handlers above. `.widget` is what a notebook displays."""
 
@@ -71,14 +67,14 @@ class RecommenderUI:
     def _build_controls(self) -> None:
         wide = {"description_width": "initial"}
         self.intent = widgets.Dropdown(
-            options=[("Any intent", ANY)] + [(_title_case(name), name) for name in INTENTS],
+            options=[("Any intent", ANY)] + [(name.capitalize(), name) for name in INTENTS],
             value=ANY,
             description="Intent",
             tooltip="What kind of video: the category",
             style=wide,
         ).add_class("vidrec-intent")
         self.mood = widgets.ToggleButtons(
-            options=[("Any", ANY)] + [(_title_case(name), name) for name in MOODS],
+            options=[("Any", ANY)] + [(name.capitalize(), name) for name in MOODS],
             value=ANY,
             description="Mood",
             tooltip="How it should feel",
