@@ -148,7 +148,9 @@ def test_the_build_prints_no_warning_and_ships_only_the_packages(tmp_path: Path)
     names = zipfile.ZipFile(wheel).namelist()
     tops = {name.split("/", 1)[0] for name in names if not name.split("/", 1)[0].endswith("-info")}
     assert tops == {"vidrec_helpers", "vidrec_standins"}
-    assert "vidrec_helpers/recommender.css" in names
+    assert {"vidrec_helpers/recommender.css", "vidrec_helpers/templates/cards.html.j2"} <= set(
+        names
+    )
     metadata_text = zipfile.ZipFile(wheel).read(next(n for n in names if n.endswith("METADATA")))
     assert b"License-Expression: Apache-2.0" in metadata_text
     assert any(name.endswith("licenses/LICENSE") for name in names)

@@ -67,10 +67,6 @@ class RecommenderState:
         """True when there is something to search for."""
         return bool(self.intent or self.mood or self.keywords.strip())
 
-    def result_ids(self) -> list[str]:
-        """The video ids on the cards, in order."""
-        return [result.video_id for result in self.results]
-
 
 #: The fields that make the query: a new value starts over (the feedback belonged to the old one).
 QUERY_FIELDS = {"intent", "mood", "keywords"}
