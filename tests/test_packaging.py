@@ -1,4 +1,5 @@
-"""pyproject.toml and environment.yml declare the same dependencies; the console command exists."""
+"""Packaging: pyproject.toml and environment.yml agree, the default install stays light, the build
+is warning-free, a wheelhouse installs with no network, and the console command runs."""
 
 from __future__ import annotations
 
@@ -12,16 +13,6 @@ import tomllib
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
-REQUIRED = {
-    "jupyterlab",
-    "twelvelabs",
-    "qdrant-client",
-    "boto3",
-    "pandas",
-    "ipywidgets",
-    "nbval",
-    "pytest",
-}
 
 
 def _split(requirement: str) -> tuple[str, str]:
@@ -55,16 +46,6 @@ def conda_requirements() -> dict[str, str]:
 
 def test_environment_yml_matches_pyproject():
     assert conda_requirements() == pyproject_requirements()
-
-
-def test_required_packages_declared():
-    assert REQUIRED <= set(pyproject_requirements())
-
-
-def test_minimum_versions_of_the_key_sdks():
-    requirements = pyproject_requirements()
-    assert requirements["twelvelabs"] == ">=1.3"
-    assert requirements["qdrant-client"] == ">=1.16"
 
 
 def test_console_command_runs():
@@ -146,7 +127,7 @@ def test_the_full_and_test_installs_bring_the_text_model_and_the_browser_driver(
     extras = extras["optional-dependencies"]
     assert {"sentence-transformers", "torch"} <= _closure(extras["local"])
     assert {"scikit-learn", "scipy"} <= _closure(extras["analysis"])
-    assert "playwright" in _closure(extras["dev"])
+    assert {"playwright", "pytest", "nbval"} <= _closure(extras["dev"])
 
 
 def test_the_build_prints_no_warning_and_ships_only_the_packages(tmp_path: Path):
@@ -167,7 +148,9 @@ def test_the_build_prints_no_warning_and_ships_only_the_packages(tmp_path: Path)
     names = zipfile.ZipFile(wheel).namelist()
     tops = {name.split("/", 1)[0] for name in names if not name.split("/", 1)[0].endswith("-info")}
     assert tops == {"vidrec_helpers", "vidrec_standins"}
-    assert "vidrec_helpers/recommender.css" in names
+    assert {"vidrec_helpers/recommender.css", "vidrec_helpers/templates/cards.html.j2"} <= set(
+        names
+    )
     metadata_text = zipfile.ZipFile(wheel).read(next(n for n in names if n.endswith("METADATA")))
     assert b"License-Expression: Apache-2.0" in metadata_text
     assert any(name.endswith("licenses/LICENSE") for name in names)

@@ -150,5 +150,13 @@ def test_kernels_are_capped_and_sighup_stops_everything(running):
     assert app.visit().status_code == 200
     refused = app.visit()
     assert refused.status_code == 503, "one page too many is refused, not given a kernel"
+    assert "close one and reload" in refused.text and "https://" not in refused.text
     assert len(app.kernels()) == 1
     assert app.stop_with(signal.SIGHUP) == [], f"survivors of SIGHUP:\n{app.tail()}"
+
+
+def test_ctrl_c_stops_everything(running):
+    """Ctrl+C reaches only `vidrec app` (Voilà runs in its own session): it stops the rest."""
+    app = running("--cull-after", "600")
+    assert app.visit().status_code == 200 and app.kernels()
+    assert app.stop_with(signal.SIGINT) == [], f"survivors of Ctrl+C:\n{app.tail()}"

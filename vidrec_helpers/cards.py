@@ -8,10 +8,11 @@ the drawing is tested without a browser.
 
 from __future__ import annotations
 
-import html
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
+
+import jinja2
 
 from .config import VidrecError
 from .labels import INTENTS, MOODS
@@ -65,10 +66,6 @@ class RecommenderState:
     def has_query(self) -> bool:
         """True when there is something to search for."""
         return bool(self.intent or self.mood or self.keywords.strip())
-
-    def result_ids(self) -> list[str]:
-        """The video ids on the cards, in order."""
-        return [result.video_id for result in self.results]
 
 
 #: The fields that make the query: a new value starts over (the feedback belonged to the old one).
@@ -198,93 +195,53 @@ def clock(seconds: float) -> str:
     return f"{whole // 60}:{whole % 60:02d}"
 
 
-def media_fragment(start: float, end: float) -> str:
-    """A media fragment (`#t=55,130`): the browser plays just the best moment."""
-    return f"#t={start:g},{end:g}"
-
-
 def is_whole_video(result: Result) -> bool:
     """True when the result's moment is the whole video (no clip matched better)."""
     duration = result.duration if result.duration is not None else result.end_time
     return result.start_time <= 0 and result.end_time >= duration - 0.05
 
 
+#: The HTML pieces (templates/cards.html.j2), autoescaped by Jinja2: no hand-written escaping.
+TEMPLATES = jinja2.Environment(
+    loader=jinja2.PackageLoader(__package__), autoescape=True, trim_blocks=True
+).get_template("cards.html.j2")
+
+
 def media_html(result: Result, poster_uri: str) -> str:
     """A <video> that starts at the best moment when the result has a URL, else the poster image."""
-    title = html.escape(result.title or result.video_id)
-    poster = html.escape(poster_uri, quote=True)
-    if result.url:
-        source = html.escape(
-            result.url + media_fragment(result.start_time, result.end_time), quote=True
-        )
-        return (
-            f'<video class="vidrec-media" controls preload="metadata" src="{source}" '
-            f'poster="{poster}" aria-label="{title}" width="320" height="180"></video>'
-        )
-    return (
-        f'<img class="vidrec-media" src="{poster}" alt="Poster of {title}" '
-        'width="320" height="180">'
-    )
+    return str(TEMPLATES.module.media(result, poster_uri))
 
 
 def card_html(result: Result, poster_uri: str) -> str:
     """The text part of a result card: media, title, labels, score, confidence and moment."""
-    title = html.escape(result.title or result.video_id)
-    labels = "".join(
-        f'<span class="vidrec-tag">{html.escape(label)}</span>'
-        for label in (result.intent, result.mood)
-        if label
-    )
-    moment = f"{clock(result.start_time)}–{clock(result.end_time)}"
     what = "whole video" if is_whole_video(result) else "best moment"
-    return (
-        f'<div class="vidrec-card-body">{media_html(result, poster_uri)}'
-        f'<div class="vidrec-title">{title}</div>'
-        f'<div class="vidrec-tags">{labels}</div>'
-        f'<div class="vidrec-score">score {result.score:.3f} · confidence '
-        f"{html.escape(result.confidence)} · {what} {moment}</div></div>"
-    )
+    moment = f"{clock(result.start_time)}–{clock(result.end_time)}"
+    return str(TEMPLATES.module.card(result, poster_uri, what, moment))
 
 
 def feedback_html(state: RecommenderState) -> str:
     """The liked and disliked videos, by title."""
-
-    def names(ids: tuple[str, ...]) -> str:
-        return ", ".join(html.escape(state.titles.get(item, item)) for item in ids) or "none"
-
-    if not state.liked and not state.disliked:
-        return (
-            '<span class="vidrec-feedback-empty">Use <b>More like this</b> and '
-            "<b>Not this</b> on a card to steer the results.</span>"
-        )
-    return (
-        f"<span><b>More like:</b> {names(state.liked)}</span> "
-        f"<span><b>Not:</b> {names(state.disliked)}</span>"
+    liked, disliked = (
+        [state.titles.get(i, i) for i in ids] for ids in (state.liked, state.disliked)
     )
+    return str(TEMPLATES.module.feedback(liked, disliked))
 
 
 def status_html(status: Mapping[str, Any], state: RecommenderState) -> str:
     """The status line: mode, model, collection size, query time, and any message."""
-    parts = [
-        f"mode <b>{html.escape(str(status.get('mode', '?')))}</b>",
-        f"model <b>{html.escape(str(status.get('model', '?')))}</b>",
-        f"{int(status.get('points', 0)):,} points in the collection",
-    ]
+    took = ""
     if state.took_ms is not None:
         how = "similar videos" if state.strategy == "similar" else f"strategy {state.strategy}"
-        parts.append(f"{len(state.results)} results in {state.took_ms:.0f} ms ({html.escape(how)})")
-    line = " · ".join(parts)
-    message = (
-        f'<div class="vidrec-message">{html.escape(state.message)}</div>' if state.message else ""
-    )
-    return f'<div class="vidrec-status-line" role="status" aria-live="polite">{line}{message}</div>'
+        took = f"{len(state.results)} results in {state.took_ms:.0f} ms ({how})"
+    mode, model = status.get("mode", "?"), status.get("model", "?")
+    points = int(status.get("points", 0))
+    return str(TEMPLATES.module.status(mode, model, points, took, state.message))
 
 
 def query_hint_html(state: RecommenderState) -> str:
     """What the chosen labels mean: the descriptions that are embedded for the query."""
-    parts = []
-    if state.intent:
-        parts.append(f"<b>{html.escape(state.intent)}</b>: {html.escape(INTENTS[state.intent])}")
-    if state.mood:
-        parts.append(f"<b>{html.escape(state.mood)}</b>: {html.escape(MOODS[state.mood])}")
-    return " · ".join(parts)
+    labels = [
+        (state.intent, INTENTS.get(state.intent or "")),
+        (state.mood, MOODS.get(state.mood or "")),
+    ]
+    return str(TEMPLATES.module.hint([(name, meaning) for name, meaning in labels if name]))

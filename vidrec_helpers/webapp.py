@@ -38,9 +38,8 @@ class CappedKernelManager(AsyncMappingKernelManager):
     async def start_kernel(self, *args, **kwargs) -> str:
         """Start a kernel unless `max_kernels` already run."""
         if len(self.list_kernel_ids()) >= self.max_kernels:
-            raise web.HTTPError(
-                503, f"{self.max_kernels} recommender pages are open: close one and reload"
-            )
+            message = f"{self.max_kernels} recommender pages are open: close one and reload"
+            raise web.HTTPError(503, message, reason=message)
         return await super().start_kernel(*args, **kwargs)
 
 

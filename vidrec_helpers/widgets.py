@@ -8,7 +8,6 @@ the page loads nothing from the internet.
 
 from __future__ import annotations
 
-import html
 from dataclasses import replace
 from importlib import resources
 from typing import TYPE_CHECKING, Any
@@ -21,6 +20,7 @@ from .cards import (
     DURATION_CHOICES,
     KEYWORDS_OFF,
     MAX_RESULTS,
+    TEMPLATES,
     RecommenderState,
     apply_more_like_this,
     apply_not_this,
@@ -44,10 +44,6 @@ if TYPE_CHECKING:
 STYLE = resources.files(__package__).joinpath("recommender.css").read_text(encoding="utf-8")
 
 
-def _title_case(label: str) -> str:
-    return label[:1].upper() + label[1:]
-
-
 class RecommenderUI:
     """The widgets, wired to the pure handlers above. `.widget` is what a notebook displays."""
 
@@ -69,21 +65,17 @@ class RecommenderUI:
         self.render()
 
     def _build_controls(self) -> None:
-        wide = {"description_width": "initial"}
         self.intent = widgets.Dropdown(
-            options=[("Any intent", ANY)] + [(_title_case(name), name) for name in INTENTS],
-            value=ANY,
+            options=[("Any intent", ANY)] + [(name.capitalize(), name) for name in INTENTS],
             description="Intent",
             tooltip="What kind of video: the category",
-            style=wide,
         ).add_class("vidrec-intent")
         self.mood = widgets.ToggleButtons(
-            options=[("Any", ANY)] + [(_title_case(name), name) for name in MOODS],
-            value=ANY,
+            options=[("Any", ANY)] + [(name.capitalize(), name) for name in MOODS],
             description="Mood",
             tooltip="How it should feel",
             tooltips=["Any mood"] + list(MOODS.values()),
-            style={**wide, "button_width": "auto"},
+            style={"description_width": "initial", "button_width": "auto"},
         ).add_class("vidrec-mood")
         self.keywords = widgets.Text(
             description="Keywords",
@@ -91,7 +83,6 @@ class RecommenderUI:
             tooltip="Extra words to search for; press Enter",
             continuous_update=False,
             disabled=not self.free_text,
-            style=wide,
         ).add_class("vidrec-keywords")
         self.keywords_note = widgets.HTML("" if self.free_text else KEYWORDS_OFF).add_class(
             "vidrec-keywords-note"
@@ -103,17 +94,13 @@ class RecommenderUI:
             description="Results",
             tooltip="How many videos to show",
             continuous_update=False,
-            style=wide,
         ).add_class("vidrec-top-k")
         self.max_duration = widgets.Dropdown(
             options=DURATION_CHOICES,
-            value=0,
             description="Length",
             tooltip="Longest video to show",
-            style=wide,
         ).add_class("vidrec-length")
         self.exact = widgets.Checkbox(
-            value=False,
             description="Only this exact intent and mood",
             tooltip="Filter to videos labelled with the chosen intent and mood",
             indent=False,
@@ -155,14 +142,6 @@ class RecommenderUI:
         self.state = run_query(self.session, changed)
         self.render()
 
-    def more_like_this(self, video_id: str) -> None:
-        """What a card's "More like this" button does."""
-        self.apply(apply_more_like_this, video_id)
-
-    def not_this(self, video_id: str) -> None:
-        """What a card's "Not this" button does."""
-        self.apply(apply_not_this, video_id)
-
     def _status(self) -> dict[str, Any]:
         try:
             return self.session.status()
@@ -175,8 +154,10 @@ class RecommenderUI:
         name = result.title or result.video_id
         more = widgets.Button(description="More like this", tooltip=f"More videos like {name}")
         less = widgets.Button(description="Not this", tooltip=f"Fewer videos like {name}")
-        more.on_click(lambda _, video_id=result.video_id: self.more_like_this(video_id))
-        less.on_click(lambda _, video_id=result.video_id: self.not_this(video_id))
+        more.on_click(
+            lambda _, video_id=result.video_id: self.apply(apply_more_like_this, video_id)
+        )
+        less.on_click(lambda _, video_id=result.video_id: self.apply(apply_not_this, video_id))
         actions = widgets.HBox([more.add_class("vidrec-more"), less.add_class("vidrec-not")])
         card = widgets.VBox([body, actions.add_class("vidrec-actions")])
         return card.add_class("vidrec-card")
@@ -206,10 +187,7 @@ def _close_tree(widget: widgets.Widget) -> None:
 
 def error_widget(error: Exception) -> widgets.HTML:
     """The message shown instead of the UI when no session can be opened."""
-    return widgets.HTML(
-        f'<div class="vidrec-error" role="alert"><b>The recommender could not start.</b> '
-        f"{html.escape(str(error))}</div>"
-    )
+    return widgets.HTML(str(TEMPLATES.module.error(str(error))))
 
 
 def recommender(session: Session | None = None) -> widgets.Widget:
