@@ -630,7 +630,10 @@ def test_solution_01_needs_upload_follows_the_sha256_metadata(tmp_path):
         assert needs_upload(s3, "exercise-bucket", video)  # 404
         sha = load_solution("s01_needs_upload").sha256_of(video)
         s3.upload_file(
-            str(video), "exercise-bucket", f"videos/{sha[:12]}/clip.mp4", ExtraArgs={"Metadata": {"sha256": sha}}
+            str(video),
+            "exercise-bucket",
+            f"videos/{sha[:12]}/clip.mp4",
+            ExtraArgs={"Metadata": {"sha256": sha}},
         )
         assert not needs_upload(s3, "exercise-bucket", video)
         video.write_bytes(b"changed bytes")
