@@ -1,24 +1,22 @@
-"""The notebooks' helpers: the key prompt, result tables, and the look at the collection."""
+"""The notebooks' helpers: the key prompt, result tables, poster cards, the player, the collection."""
 
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import pytest
 from collection_fixtures import PresetOnlyEmbedder
 
-from vidrec_helpers.config import Settings, VidrecError, project_root
+from vidrec_helpers.config import Settings, VidrecError
 from vidrec_helpers.explore import (
+    PLAYER_NOTE,
     ask_for_missing_keys,
-    cluster,
-    cluster_table,
     collection_frame,
     live_requested,
-    near_duplicates,
-    project_2d,
-    purity,
+    player,
+    poster_cards,
+    poster_file,
+    result_cards,
     results_table,
-    shown_path,
     vectors_of,
 )
 from vidrec_helpers.search import QueryEncoder, search
@@ -85,11 +83,6 @@ def test_an_empty_answer_or_no_stdin_is_a_clear_error(monkeypatch):
 # ----- tables ----------------------------------------------------------------------------------
 
 
-def test_shown_path_is_relative_inside_the_repository(tmp_path):
-    assert shown_path(project_root() / "data" / "videos") == "data/videos"
-    assert shown_path(tmp_path / "x.mp4") == "x.mp4"
-
-
 def test_results_table_has_one_ranked_row_per_result(sample):
     client, name = sample
     response = search(
@@ -117,45 +110,33 @@ def test_collection_frame_of_a_missing_scope_is_a_clear_error(sample):
         collection_frame(client, name, scope="nothing")
 
 
-def test_projections_are_two_dimensional_and_repeatable(videos):
-    vectors = vectors_of(videos)[:60]
-    assert project_2d(vectors, "pca").shape == (60, 2)
-    first, second = project_2d(vectors, "tsne"), project_2d(vectors, "tsne")
-    assert first.shape == (60, 2) and np.allclose(first, second)
-    with pytest.raises(VidrecError, match="unknown projection"):
-        project_2d(vectors, "umap")
+# ----- pictures --------------------------------------------------------------------------------
 
 
-def test_purity_and_cluster_table():
-    frame = pd.DataFrame({"intent": ["a", "a", "b", "b", "b", "c"]})
-    assignments = [0, 0, 1, 1, 0, 2]
-    assert purity(frame, assignments, "intent") == pytest.approx(5 / 6, abs=1e-3)
-    table = cluster_table(frame, assignments, "intent")
-    assert list(table["main intent"]) == ["a", "b", "c"]
-    assert list(table["purity"]) == [0.67, 1.0, 1.0]
+def test_poster_file_finds_shipped_posters_only():
+    assert poster_file("clip-boat-island").name == "clip-boat-island.jpg"
+    assert poster_file("no-such-video") is None
 
 
-def test_clusters_follow_the_labels_better_than_chance(videos):
-    assignments = cluster(vectors_of(videos), clusters=6, random_state=0)
-    chance = videos["intent"].value_counts(normalize=True).max()
-    assert purity(videos, assignments, "intent") > 2 * chance
+def test_poster_cards_lay_out_a_grid_and_grey_out_missing_posters():
+    items = [("clip-boat-island", "one"), ("clip-rocket-run", "two"), ("missing", "three")]
+    sheet = poster_cards(items, columns=2, width=160)
+    assert sheet.size == (2 * 170 + 10, 2 * (90 + 34 + 10) + 10)
+    assert sheet.getpixel((10 + 80, 10 + 134 + 45)) == (200, 200, 200)  # third: no poster
+    assert sheet.getpixel((10 + 80, 10 + 45)) != (255, 255, 255)  # a poster was pasted
 
 
-def test_near_duplicates_pairs_different_videos_best_first():
-    vectors = [np.array(v, dtype=np.float32) for v in ([1, 0], [1, 0.1], [0, 1], [1, 0])]
-    frame = pd.DataFrame(
-        {
-            "video_id": ["a", "b", "c", "a"],
-            "title": ["A", "B", "C", "A clip"],
-            "intent": ["x", "x", "y", "x"],
-            "mood": ["m", "n", "m", "m"],
-            "vector": vectors,
-        }
+def test_result_cards_have_one_card_per_result(sample):
+    client, name = sample
+    response = search(
+        client, name, QueryEncoder(PresetOnlyEmbedder()), intent="kids", mood="musical", top_k=3
     )
-    table = near_duplicates(frame, top=2)
-    assert list(zip(table["video_a"], table["video_b"], strict=True)) == [
-        ("A", "B"),
-        ("B", "A clip"),
-    ]
-    assert table["cosine"].is_monotonic_decreasing
-    assert not table["same_labels"].any()
+    assert result_cards(response, columns=5).size[0] == 5 * (180 + 10) + 10
+    assert result_cards(response, columns=3).size[1] == (101 + 34 + 10) + 10
+
+
+def test_player_starts_at_the_moment_and_falls_back_to_the_poster():
+    markup = player("http://127.0.0.1:9/v/a.mp4?x=1&y=2", "clip-boat-island", 2.5, 5).data
+    assert 'src="http://127.0.0.1:9/v/a.mp4?x=1&amp;y=2#t=2.5,5"' in markup
+    assert 'poster="data:image/jpeg;base64,' in markup and PLAYER_NOTE in markup
+    assert 'poster=""' in player("http://h/v.mp4", "no-such-video").data

@@ -1,4 +1,4 @@
-"""Notebook hygiene: valid, no secrets, no local paths, one skeleton, outputs committed, headline metric.
+"""Notebook hygiene and teaching: valid, no secrets, one skeleton, raw calls run, exercises solved.
 
 Each check is a plain function returning the problems it found, so the tests below can also
 show that every check fails on a small bad notebook built right here.
@@ -7,9 +7,12 @@ show that every check fails on a small bad notebook built right here.
 from __future__ import annotations
 
 import ast
+import importlib.util
 import json
 import re
+from functools import partial
 from pathlib import Path
+from types import ModuleType, SimpleNamespace
 
 import nbformat
 import pytest
@@ -17,7 +20,8 @@ from collection_fixtures import PresetOnlyEmbedder, fill_sample_collection
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
 from vidrec_helpers.evaluate import evaluate
-from vidrec_helpers.search import DEFAULT, QueryEncoder
+from vidrec_helpers.labels import INTENTS, MOODS
+from vidrec_helpers.search import DEFAULT, STRATEGIES, QueryEncoder, search
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK_DIR = ROOT / "notebooks"
@@ -54,6 +58,65 @@ ABSOLUTE_PATH = re.compile(
     r"(?<![\w.:/])(?:/(?:work|tmp|root|home|Users|var/folders|private)/[^\s\"'<>]*"
     r"|[A-Za-z]:\\\\?(?:Users|Windows)\\)"
 )
+#: The raw SDK calls each notebook must run itself (in an executed code cell with output).
+RAW_CALLS = {
+    "01_upload_to_s3": [
+        "boto3.client(",
+        "endpoint_url=",
+        "region_name=",
+        "config=Config(",
+        "s3.head_bucket(",
+        "s3.create_bucket(",
+        "s3.upload_file(",
+        '"Metadata": {"sha256"',
+        "s3.head_object(",
+        "s3.generate_presigned_url(",
+    ],
+    "02_create_embeddings": [
+        "TwelveLabs(api_key=",
+        "base_url=",
+        "client.embed.v_2.tasks.create(",
+        '"media_source"',
+        '"embedding_option"',
+        '"embedding_scope"',
+        "client.embed.v_2.tasks.retrieve(",
+        '== "failed"',
+        "for item in task.data",
+        "np.mean(",
+        "client.embed.v_2.create(",
+    ],
+    "03_qdrant_upsert": [
+        "QdrantClient(",
+        "client.create_collection(",
+        "models.VectorParams(",
+        "models.PointStruct(",
+        "client.upsert(",
+        "client.count(",
+        "client.scroll(",
+    ],
+    "04_search_and_recommend": [
+        "client.query_points(",
+        "models.Filter(",
+        "models.FieldCondition(",
+        "models.Range(",
+        "models.RecommendQuery(",
+        "models.Prefetch(",
+        "models.FusionQuery(",
+    ],
+    "05_search_api": [
+        "Flask(",
+        "CORS(app",
+        '@app.post("/search")',
+        "jsonify(",
+        "requests.post(",
+        "requests.options(",
+    ],
+}
+#: Notebooks that create something live (S3 objects, collections) and so offer CLEANUP_LIVE.
+LIVE_CREATORS = ["01_upload_to_s3", "02_create_embeddings", "03_qdrant_upsert"]
+SOLUTIONS = NOTEBOOK_DIR / "solutions"
+#: The shared settings explanation, written once (00 and the notebooks README), linked elsewhere.
+SETTINGS_PARAGRAPH = "`get_settings()` reads the environment, then `.env`"
 #: Cells whose output may be ignored by nbval (NBVAL_IGNORE_OUTPUT), and why.
 IGNORABLE = {
     "recommender(": "widgets: their model ids change on every run",
@@ -138,7 +201,7 @@ def _only_imports(source: str) -> bool:
 
 
 def skeleton_problems(notebook: nbformat.NotebookNode) -> list[str]:
-    """Title → What you'll do/learn/need → Imports and configuration → 1., 2., … → Cleanup → Summary."""
+    """Title, What you'll do/learn/need, Imports and configuration, 1., 2., ..., Exercises, Cleanup, Summary."""
     cells = notebook.cells
     if not cells or cells[0].cell_type != "markdown" or not cells[0].source.startswith("# "):
         return ["the first cell must be a Markdown H1 title ('# ...')"]
@@ -157,11 +220,10 @@ def skeleton_problems(notebook: nbformat.NotebookNode) -> list[str]:
     numbers = [int(text.split(".")[0]) for text in steps]
     if not steps or numbers != list(range(1, len(steps) + 1)):
         problems.append(f"numbered steps must run 1, 2, 3, ...: found {numbers}")
-    if names[-2:] != ["Cleanup", "Summary and next steps"]:
-        problems.append(
-            f"the last sections must be Cleanup, then Summary and next steps: found {names[-2:]}"
-        )
-    expected_order = required + steps + ["Cleanup", "Summary and next steps"]
+    closing = ["Exercises", "Cleanup", "Summary and next steps"]
+    if names[-3:] != closing:
+        problems.append(f"the last sections must be {closing}: found {names[-3:]}")
+    expected_order = required + steps + closing
     if names != expected_order and not problems:
         problems.append(f"unexpected sections or order: {names}")
     code = [index for index, cell in enumerate(cells) if cell.cell_type == "code"]
@@ -214,6 +276,56 @@ def headline(notebook: nbformat.NotebookNode) -> dict:
     return json.loads(text)
 
 
+def raw_call_problems(notebook: nbformat.NotebookNode, calls: list[str]) -> list[str]:
+    """Each call must appear in a code cell that ran and shows an output (not only in Markdown)."""
+    shown = [
+        cell.source
+        for cell in notebook.cells
+        if cell.cell_type == "code" and cell.get("execution_count") and cell.get("outputs")
+    ]
+    return [
+        f"not run with an output: {call}" for call in calls if not any(call in s for s in shown)
+    ]
+
+
+def section(notebook: nbformat.NotebookNode, title: str) -> str:
+    """The Markdown and code of one H2 section, up to the next H2 (headings may start mid-cell)."""
+    text, current = [], None
+    for cell in notebook.cells:
+        for line in cell.source.splitlines():
+            heading = re.match(r"^## (.*)", line) if cell.cell_type == "markdown" else None
+            if heading:
+                current = heading.group(1).strip()
+            if current == title:
+                text.append(line)
+    return "\n".join(text)
+
+
+def teaching_problems(notebook: nbformat.NotebookNode) -> list[str]:
+    """A time, linked solutions that exist, references at the end, no pasted settings paragraph."""
+    problems = []
+    if not re.search(r"\*Time: about \d+ minutes\.\*", notebook.cells[0].source):
+        problems.append("the title cell must say '*Time: about N minutes.*'")
+    links = re.findall(r"\]\((solutions/[^)]+)\)", section(notebook, "Exercises"))
+    if not links:
+        problems.append("the Exercises section must link a solution under solutions/")
+    problems += [
+        f"missing solution {link}" for link in links if not (NOTEBOOK_DIR / link).is_file()
+    ]
+    summary = section(notebook, "Summary and next steps")
+    if "### References" not in summary or "docs.twelvelabs.io" not in summary:
+        problems.append("the summary must end with references (TwelveLabs docs at least)")
+    return problems
+
+
+def load_solution(name: str) -> ModuleType:
+    """Import notebooks/solutions/<name>.py as a module."""
+    spec = importlib.util.spec_from_file_location(name, SOLUTIONS / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 # ----- the committed notebooks -----------------------------------------------------------------
 
 
@@ -237,6 +349,39 @@ def test_notebook_hygiene(name):
         + ignored_output_problems(notebook)
     )
     assert problems == []
+
+
+@pytest.mark.parametrize("name", sorted(RAW_CALLS))
+def test_the_raw_sdk_calls_run_in_code_cells(name):
+    assert raw_call_problems(read(name), RAW_CALLS[name]) == []
+
+
+@pytest.mark.parametrize("name", EXPECTED)
+def test_time_exercises_and_references(name):
+    assert teaching_problems(read(name)) == []
+
+
+@pytest.mark.parametrize("name", LIVE_CREATORS)
+def test_cleanup_removes_live_resources_only_when_asked(name):
+    cleanup = section(read(name), "Cleanup")
+    assert "CLEANUP_LIVE = False" in cleanup and "if offline or CLEANUP_LIVE" in cleanup
+
+
+def test_the_settings_are_explained_once():
+    pasted = [name for name in EXPECTED if SETTINGS_PARAGRAPH in json.dumps(read(name).cells)]
+    assert pasted == ["00_setup"]
+    assert SETTINGS_PARAGRAPH in (NOTEBOOK_DIR / "README.md").read_text(encoding="utf-8")
+
+
+def test_images_in_markdown_are_committed_relative_paths():
+    for name in EXPECTED:
+        for cell in read(name).cells:
+            if cell.cell_type != "markdown":
+                continue
+            for target in re.findall(r'!\[[^\]]*\]\(([^)]+)\)|<img src="([^"]+)"', cell.source):
+                path = next(part for part in target if part)
+                assert not path.startswith(("/", "http")), path
+                assert (NOTEBOOK_DIR / path).is_file(), path
 
 
 @pytest.mark.parametrize("name", EXPECTED)
@@ -304,6 +449,7 @@ def good_notebook() -> nbformat.NotebookNode:
             "print(1)", execution_count=2, outputs=[new_output("stream", name="stdout", text="1\n")]
         ),
         new_markdown_cell("## 2. Second step"),
+        new_markdown_cell("## Exercises\n\nA solution: [solutions/s.py](solutions/s.py)."),
         new_markdown_cell("## Cleanup"),
         new_markdown_cell("## Summary and next steps\n\nNext: [01](01.ipynb)."),
     ]
@@ -389,8 +535,12 @@ def test_skeleton_problems_are_caught():
     assert skeleton_problems(skipped_step)
 
     no_cleanup = good_notebook()
-    del no_cleanup.cells[9]
+    del no_cleanup.cells[10]
     assert skeleton_problems(no_cleanup)
+
+    no_exercises = good_notebook()
+    del no_exercises.cells[9]
+    assert skeleton_problems(no_exercises)
 
     summary_not_last = good_notebook()
     summary_not_last.cells.append(new_markdown_cell("## Appendix"))
@@ -438,3 +588,135 @@ def test_the_headline_must_be_the_last_tagged_cell():
         0
     ].text = '{"metric": "ndcg_at_5", "strategy": "weighted", "value": 0.5}\n'
     assert headline(notebook)["value"] == 0.5
+
+
+def test_a_missing_raw_call_or_teaching_part_is_caught():
+    notebook = good_notebook()
+    assert raw_call_problems(notebook, ["print("]) == []
+    assert raw_call_problems(notebook, ["client.upsert("]) == [
+        "not run with an output: client.upsert("
+    ]
+    notebook.cells[6].source += "\n\n```python\nclient.upsert(name, points)\n```"
+    assert raw_call_problems(notebook, ["client.upsert("])  # Markdown only does not count
+    problems = teaching_problems(notebook)
+    assert any("Time" in p for p in problems) and any("solutions/s.py" in p for p in problems)
+    assert any("references" in p for p in problems)
+
+
+# ----- the exercise solutions ------------------------------------------------------------------
+
+
+def test_solution_00_cost_prefers_the_published_embed_rate():
+    embedding_cost = load_solution("s00_cost").embedding_cost
+    rates = json.loads((ROOT / "data" / "service_rates.json").read_text())["twelvelabs"]
+    per_minute = rates["embed_video_per_minute"] or rates["marengo_video_per_minute"]
+    assert embedding_cost(90, rates) == pytest.approx(90 * per_minute)
+    assert embedding_cost(10, {"embed_video_per_minute": 0.5, "marengo_video_per_minute": 9}) == 5
+    with pytest.raises(ValueError):
+        embedding_cost(-1, rates)
+
+
+def test_solution_01_needs_upload_follows_the_sha256_metadata(tmp_path):
+    from moto import mock_aws
+
+    needs_upload = load_solution("s01_needs_upload").needs_upload
+    video = tmp_path / "clip.mp4"
+    video.write_bytes(b"first bytes")
+    with mock_aws():
+        import boto3
+
+        s3 = boto3.client("s3", region_name="us-east-1")
+        s3.create_bucket(Bucket="exercise-bucket")
+        assert needs_upload(s3, "exercise-bucket", video)  # 404
+        sha = load_solution("s01_needs_upload").sha256_of(video)
+        s3.upload_file(
+            str(video),
+            "exercise-bucket",
+            f"videos/{sha[:12]}/clip.mp4",
+            ExtraArgs={"Metadata": {"sha256": sha}},
+        )
+        assert not needs_upload(s3, "exercise-bucket", video)
+        video.write_bytes(b"changed bytes")
+        assert needs_upload(s3, "exercise-bucket", video)
+
+
+def test_solution_02_combines_options_and_keeps_fused():
+    combine_options = load_solution("s02_combine").combine_options
+
+    def item(option, vector, scope="clip", start=0.0, end=4.0):
+        return SimpleNamespace(
+            embedding_option=option,
+            embedding=vector,
+            embedding_scope=scope,
+            start_sec=start,
+            end_sec=end,
+        )
+
+    data = [
+        item("visual", [2.0, 0.0]),
+        item("audio", [0.0, 5.0]),
+        item("visual", [1.0, 1.0], "asset", 0, 6),
+    ]
+    data += [
+        item("fused", [0.0, 3.0], start=4.0, end=6.0),
+        item("visual", [1.0, 0.0], start=4.0, end=6.0),
+    ]
+    combined = combine_options(data)
+    assert set(combined) == {("clip", 0.0, 4.0), ("asset", 0, 6), ("clip", 4.0, 6.0)}
+    assert combined["clip", 0.0, 4.0] == pytest.approx([2**-0.5, 2**-0.5], abs=1e-6)
+    assert combined["clip", 4.0, 6.0] == pytest.approx([0.0, 1.0])
+
+
+def test_solution_03_counts_one_videos_clips(sample):
+    client, name = sample
+    count_clips = load_solution("s03_count_clips").count_clips
+    points, _ = client.scroll(name, limit=10_000, with_payload=True)
+    expected = sum(
+        1
+        for p in points
+        if p.payload["video_id"] == "clip-boat-island" and p.payload["scope"] == "clip"
+    )
+    assert expected > 0 and count_clips(client, name, "clip-boat-island") == expected
+    assert count_clips(client, name, "no-such-video") == 0
+
+
+def test_solution_04_finds_the_strategy_with_most_matches(sample):
+    client, name = sample
+    solution = load_solution("s04_best_strategy")
+    run = partial(search, client, name, QueryEncoder(PresetOnlyEmbedder()))
+    strategy, matches = solution.best_strategy(run, "kids", "musical")
+    assert strategy in STRATEGIES
+    for other in STRATEGIES:
+        found = run(intent="kids", mood="musical", strategy=other, top_k=5).results
+        assert solution.both_labels(found, "kids", "musical") <= matches
+
+
+def test_solution_05_serves_the_labels():
+    from flask import Flask
+
+    app = load_solution("s05_labels_route").add_labels_route(Flask("exercise"))
+    answer = app.test_client().get("/labels")
+    assert answer.status_code == 200
+    assert answer.get_json() == {"intents": list(INTENTS), "moods": list(MOODS)}
+
+
+def test_solution_06_keeps_close_pairs_with_both_labels():
+    import numpy as np
+    import pandas as pd
+
+    same_label_pairs = load_solution("s06_same_label_pairs").same_label_pairs
+    videos = pd.DataFrame(
+        {
+            "video_id": ["a", "b", "c", "d"],
+            "title": ["A", "B", "C", "D"],
+            "intent": ["kids", "kids", "kids", "family"],
+            "mood": ["musical", "musical", "musical", "musical"],
+        }
+    )
+    raw = np.array([[1.0, 0.0], [0.9, 0.1], [0.0, 1.0], [1.0, 0.01]])
+    vectors = raw / np.linalg.norm(raw, axis=1, keepdims=True)
+    pairs = same_label_pairs(videos, vectors, threshold=0.5)
+    assert list(zip(pairs["video_a"], pairs["video_b"], strict=True)) == [
+        ("A", "B")
+    ]  # D: other labels
+    assert len(same_label_pairs(videos, vectors, threshold=-1.0)) == 3

@@ -1,28 +1,31 @@
-"""Small helpers the notebooks lean on: credentials, tables of results, and a look at the vectors.
+"""What the notebooks lean on that is not the lesson: keys, tables, pictures, the vectors back.
 
-Notebooks 00-05 use the first half (ask for a missing key, upload sources, show results as a
-table); notebook 06 uses the second half: a 2-D map of the collection, clusters and their
-purity, and the closest pairs of videos (the seed tutorial's "trend analysis", made concrete).
+Notebooks 00-05 ask for a missing key, upload sources, show results as a table and as poster
+cards, and play a moment with a player that falls back to its poster; notebook 06 reads the
+collection back as a table of payloads and vectors.
 """
 
 from __future__ import annotations
 
+import base64
 import getpass
+import html
 import os
-from collections.abc import Callable, Iterable, Mapping, Sequence
+import textwrap
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
+from IPython.display import HTML
+from PIL import Image, ImageDraw, ImageFont
 from pydantic import SecretStr
 from qdrant_client import QdrantClient, models
 
 from .config import Settings, VidrecError, get_settings, project_root, reload_settings
-from .pipeline import ingest
 from .records import VideoSource
 from .search import SearchResponse
-from .session import Session, open_session
 from .storage import (
     UploadFailure,
     UploadResult,
@@ -31,9 +34,6 @@ from .storage import (
     s3_client,
     upload_many,
 )
-
-if TYPE_CHECKING:
-    from matplotlib.figure import Figure
 
 # ----- credentials ---------------------------------------------------------------------------
 
@@ -81,15 +81,6 @@ def ask_for_missing_keys(
     return settings.model_copy(update=updates)
 
 
-def shown_path(path: str | os.PathLike[str]) -> str:
-    """A path as a notebook should print it: relative to the repository when inside it."""
-    resolved = Path(path).resolve()
-    try:
-        return resolved.relative_to(project_root().resolve()).as_posix()
-    except ValueError:
-        return resolved.name
-
-
 # ----- uploading sources ---------------------------------------------------------------------
 
 
@@ -116,23 +107,6 @@ def upload_sources(
     return outcomes
 
 
-# ----- a session with something in it ------------------------------------------------------
-
-
-def ready_session(settings: Settings | None = None) -> Session:
-    """A search session whose collection holds videos, in either mode.
-
-    Offline, `open_session` fills an empty collection from the shipped sample vectors. Live,
-    an empty collection is filled by `ingest` with the sample clips: uploaded once, embedded
-    by Marengo once (then read from the embedding cache), upserted.
-    """
-    settings = settings or get_settings()
-    session = open_session(settings)
-    if session.point_count() == 0:
-        ingest(settings=settings, client=session.client, embedder=session.embedder, progress=False)
-    return session
-
-
 # ----- results as tables ---------------------------------------------------------------------
 
 
@@ -157,9 +131,7 @@ def results_table(response: SearchResponse) -> pd.DataFrame:
         }
         for result in response.results
     ]
-    columns = ["video_id", "title", "intent", "mood", "score", "confidence", "duration"]
-    columns.append("best moment")
-    table = pd.DataFrame(rows, columns=columns)
+    table = pd.DataFrame(rows, columns=list(rows[0]) if rows else None)
     table.index = pd.RangeIndex(1, len(table) + 1, name="rank")
     return table
 
@@ -169,6 +141,68 @@ def label_share(response: SearchResponse, intent: str | None, mood: str | None) 
     results = response.results
     both = sum(1 for r in results if r.intent == intent and r.mood == mood)
     return f"{both} of {len(results)} results are labelled {intent} + {mood}"
+
+
+# ----- pictures ------------------------------------------------------------------------------
+
+PLAYER_NOTE = (
+    "A still poster and no playback means a rendered copy (GitHub, an HTML export): "
+    "the video lives on a server that only runs with the notebook. Run it to play the clip."
+)
+
+
+def poster_file(video_id: str) -> Path | None:
+    """The poster JPEG of a video (`data/posters/<video_id>.jpg`), or None when there is none."""
+    path = project_root() / "data" / "posters" / f"{video_id}.jpg"
+    return path if path.is_file() else None
+
+
+def poster_cards(items: Sequence[tuple[str, str]], columns: int = 4, width: int = 220) -> Any:
+    """One image of poster cards for (video_id, caption) pairs.
+
+    A PNG rather than HTML: it shows in every rendering (GitHub, nbviewer, an HTML export).
+    """
+    height, gap, caption = width * 9 // 16, 10, 34
+    rows = max(1, -(-len(items) // columns))
+    size = (columns * (width + gap) + gap, rows * (height + caption + gap) + gap)
+    sheet = Image.new("RGB", size, "white")
+    draw = ImageDraw.Draw(sheet)
+    font = ImageFont.load_default(size=13)
+    for number, (video_id, text) in enumerate(items):
+        x = gap + (number % columns) * (width + gap)
+        y = gap + (number // columns) * (height + caption + gap)
+        path = poster_file(video_id)
+        if path is None:
+            draw.rectangle((x, y, x + width, y + height), fill=(200, 200, 200))
+        else:
+            with Image.open(path) as poster:
+                sheet.paste(poster.convert("RGB").resize((width, height)), (x, y))
+        lines = textwrap.wrap(text, width=width // 7)[:2]
+        draw.multiline_text((x, y + height + 3), "\n".join(lines), fill="black", font=font)
+    return sheet
+
+
+def result_cards(response: SearchResponse, columns: int = 5) -> Any:
+    """Poster cards of a response's results, captioned with rank, title and score."""
+    items = [
+        (result.video_id, f"{rank}. {result.title} ({result.score:.2f})")
+        for rank, result in enumerate(response.results, start=1)
+    ]
+    return poster_cards(items, columns=columns, width=180)
+
+
+def player(url: str, video_id: str, start: float = 0.0, end: float | None = None) -> HTML:
+    """A player that starts at the moment and shows the video's poster until it plays."""
+    poster = poster_file(video_id)
+    still = ""
+    if poster is not None:
+        still = "data:image/jpeg;base64," + base64.b64encode(poster.read_bytes()).decode()
+    moment = f"#t={start:g}" + (f",{end:g}" if end is not None else "")
+    source = html.escape(url + moment, quote=True)
+    return HTML(
+        f'<video controls width="480" poster="{still}" src="{source}"></video>'
+        f"<br><small>{PLAYER_NOTE}</small>"
+    )
 
 
 # ----- the collection as a table -------------------------------------------------------------
@@ -213,120 +247,3 @@ def vectors_of(frame: pd.DataFrame) -> np.ndarray:
     """The `vector` column as one float32 matrix, rows scaled to unit length."""
     matrix = np.stack(frame["vector"].to_list()).astype(np.float32)
     return matrix / np.linalg.norm(matrix, axis=1, keepdims=True)
-
-
-# ----- maps, clusters, near-duplicates -------------------------------------------------------
-
-
-def project_2d(vectors: np.ndarray, method: str = "pca", random_state: int = 0) -> np.ndarray:
-    """Vectors squeezed to 2-D for a picture: PCA (linear) or t-SNE (keeps neighbours close)."""
-    if method == "pca":
-        from sklearn.decomposition import PCA
-
-        return PCA(n_components=2, random_state=random_state).fit_transform(vectors)
-    if method == "tsne":
-        from sklearn.manifold import TSNE
-
-        perplexity = min(30.0, max(2.0, (len(vectors) - 1) / 3))
-        tsne = TSNE(
-            n_components=2,
-            metric="cosine",
-            init="pca",
-            perplexity=perplexity,
-            random_state=random_state,
-        )
-        return tsne.fit_transform(vectors)
-    raise VidrecError(f"unknown projection {method!r}: use 'pca' or 'tsne'")
-
-
-def explained_variance(vectors: np.ndarray, components: int = 2) -> list[float]:
-    """Share of the variance each of the first principal components keeps."""
-    from sklearn.decomposition import PCA
-
-    pca = PCA(n_components=components, random_state=0).fit(vectors)
-    return [round(float(share), 3) for share in pca.explained_variance_ratio_]
-
-
-def plot_map(
-    frame: pd.DataFrame,
-    coordinates: np.ndarray,
-    by: Sequence[str] = ("intent", "mood"),
-    title: str = "",
-) -> Figure:
-    """One scatter plot per label column, each point a video coloured by its label."""
-    import matplotlib.pyplot as plt
-
-    figure, axes = plt.subplots(1, len(by), figsize=(6 * len(by), 5), squeeze=False)
-    for axis, column in zip(axes[0], by, strict=True):
-        labels = frame[column].fillna("none")
-        palette = plt.get_cmap("tab10")
-        for number, label in enumerate(sorted(labels.unique())):
-            mask = (labels == label).to_numpy()
-            axis.scatter(
-                coordinates[mask, 0],
-                coordinates[mask, 1],
-                s=22,
-                alpha=0.85,
-                color=palette(number % 10),
-                label=label,
-            )
-        axis.set_title(f"coloured by {column}")
-        axis.set_xticks([])
-        axis.set_yticks([])
-        axis.legend(fontsize=8, loc="best", frameon=True)
-    if title:
-        figure.suptitle(title)
-    figure.tight_layout()
-    return figure
-
-
-def cluster(vectors: np.ndarray, clusters: int, random_state: int = 0) -> np.ndarray:
-    """KMeans cluster number of each vector (unit vectors: Euclidean ~ cosine)."""
-    from sklearn.cluster import KMeans
-
-    model = KMeans(n_clusters=clusters, n_init=10, random_state=random_state)
-    return model.fit_predict(vectors)
-
-
-def cluster_table(frame: pd.DataFrame, assignments: Iterable[int], column: str) -> pd.DataFrame:
-    """Cluster x label counts, with each cluster's main label and its share (purity)."""
-    table = pd.crosstab(pd.Series(list(assignments), name="cluster"), frame[column].to_numpy())
-    table.columns.name = column
-    counts = table.to_numpy()
-    table["main " + column] = table.columns[counts.argmax(axis=1)]
-    table["purity"] = (counts.max(axis=1) / counts.sum(axis=1)).round(2)
-    return table
-
-
-def purity(frame: pd.DataFrame, assignments: Iterable[int], column: str) -> float:
-    """Share of videos whose label is their cluster's most common one (1.0: pure clusters)."""
-    table = pd.crosstab(pd.Series(list(assignments), name="cluster"), frame[column].to_numpy())
-    return round(float(table.to_numpy().max(axis=1).sum() / table.to_numpy().sum()), 3)
-
-
-def near_duplicates(frame: pd.DataFrame, top: int = 10) -> pd.DataFrame:
-    """The `top` most similar pairs of different videos (cosine similarity), best first."""
-    vectors = vectors_of(frame)
-    similarity = vectors @ vectors.T
-    first, second = np.triu_indices(len(frame), k=1)
-    ids = frame["video_id"].to_numpy()
-    different = ids[first] != ids[second]
-    first, second = first[different], second[different]
-    scores = similarity[first, second]
-    best = np.argsort(-scores, kind="stable")[:top]
-    rows = []
-    for index in best:
-        a, b = frame.iloc[first[index]], frame.iloc[second[index]]
-        rows.append(
-            {
-                "cosine": round(float(scores[index]), 3),
-                "video_a": a["title"],
-                "video_b": b["title"],
-                "labels_a": f"{a['intent']} / {a['mood']}",
-                "labels_b": f"{b['intent']} / {b['mood']}",
-                "same_labels": (a["intent"], a["mood"]) == (b["intent"], b["mood"]),
-            }
-        )
-    table = pd.DataFrame(rows)
-    table.index = pd.RangeIndex(1, len(table) + 1, name="pair")
-    return table
