@@ -15,7 +15,6 @@ from vidrec_helpers.labels import INTENTS, MOODS, baseline_query
 from vidrec_helpers.samples import SAMPLE_DIMENSION, SAMPLE_MODEL, catalog_by_id, query_vector
 from vidrec_helpers.search import (
     CONFIDENCE_THRESHOLDS,
-    DEFAULT,
     STRATEGIES,
     EmptyCollectionError,
     Filters,
@@ -293,7 +292,6 @@ def test_a_query_vector_of_the_wrong_size_is_refused(sample):
             return np.ones(512, dtype=np.float32) / np.sqrt(512)
 
     encoder = QueryEncoder(Liar(SAMPLE_MODEL, SAMPLE_DIMENSION))
-    encoder._presets = {}
     with pytest.raises(ModelMismatchError, match="dimension 512.*dimension 384"):
         search(client, name, encoder, text="robots")
 
@@ -359,10 +357,6 @@ def test_confidence_levels_follow_the_thresholds(monkeypatch):
     assert confidence_level(0.1, "marengo3.5", "weighted") == "low"
     register_thresholds("marengo3.5", {"weighted": {"high": None, "medium": 0.3}})
     assert confidence_level(0.99, "marengo3.5", "weighted") == "medium"
-
-
-def test_default_is_a_known_strategy():
-    assert DEFAULT in STRATEGIES
 
 
 def test_avoid_drops_the_videos_and_moves_the_query_away(sample, encoder):
