@@ -35,21 +35,16 @@ Scores = dict[str, float]
 
 def video_labels(client: QdrantClient, collection: str) -> Labels:
     """video_id -> (intent, mood) of every video-level point in the collection."""
-    check_collection(client, collection)
-    flt = models.Filter(
-        must=[models.FieldCondition(key="scope", match=models.MatchValue(value="video"))]
+    _, _, count = check_collection(client, collection)
+    scope = models.FieldCondition(key="scope", match=models.MatchValue(value="video"))
+    fields = ["video_id", "intent", "mood"]
+    points, _ = client.scroll(
+        collection, models.Filter(must=[scope]), limit=count, with_payload=fields
     )
     labels: Labels = {}
-    offset = None
-    while True:
-        points, offset = client.scroll(
-            collection, flt, limit=512, offset=offset, with_payload=["video_id", "intent", "mood"]
-        )
-        for point in points:
-            payload = point.payload or {}
-            labels[payload["video_id"]] = (payload.get("intent"), payload.get("mood"))
-        if offset is None:
-            break
+    for point in points:
+        payload = point.payload or {}
+        labels[payload["video_id"]] = (payload.get("intent"), payload.get("mood"))
     if not any(intent and mood for intent, mood in labels.values()):
         raise VidrecError(
             f"collection {collection!r} has no videos labelled with an intent and a mood: "
@@ -195,29 +190,21 @@ def evaluate_similar(
         if not all(label):
             continue
         others = {key: value for key, value in labels.items() if key != video_id}
-        ids = [
-            r.video_id
-            for r in similar(client, collection, [video_id], top_k=k, encoder=encoder).results
-        ]
-        rows[video_id] = _scores(ids, others, label, k)
-        wrong = [other for other in ids if labels.get(other) != label]
+        found = similar(client, collection, [video_id], top_k=k, encoder=encoder).results
+        rows[video_id] = _scores([r.video_id for r in found], others, label, k)
+        wrong = [r.video_id for r in found if labels.get(r.video_id) != label]
         if wrong:
             again = similar(client, collection, [video_id], wrong[:1], top_k=k, encoder=encoder)
             before.append(rows[video_id]["precision_at_k"])
-            after.append(
-                _scores([r.video_id for r in again.results], others, label, k)["precision_at_k"]
-            )
+            ids = [r.video_id for r in again.results]
+            after.append(_scores(ids, others, label, k)["precision_at_k"])
     not_this = {"videos": len(before), "precision_before": round(float(np.mean(before)), 4)}
     not_this["precision_after"] = round(float(np.mean(after)), 4)
     return {**summary(rows), "videos": len(rows), "not_this": not_this}
 
 
 def best_strategy(strategies: Mapping[str, Mapping[str, float]]) -> str:
-    """The strategy with the highest nDCG@k; precision@k breaks ties, then the simpler strategy.
-
-    (With no negative examples, `recommend_average` ranks exactly as `weighted` with equal
-    weights: the average of unit vectors points the same way as their sum.)
-    """
+    """The strategy with the highest nDCG@k; precision@k breaks ties, then the simpler strategy."""
     order = list(STRATEGIES)
 
     def rank(name: str) -> tuple[float, float, int]:
@@ -249,17 +236,11 @@ def evaluate(
     check_top_k(k)
     labels = video_labels(client, collection)
     names = [check_strategy(name) for name in strategies or STRATEGIES]
-    runs = {
-        name: cross_validate(client, collection, encoder, name, k, labels, seed) for name in names
-    }
-    overall = {
-        name: {
-            **summary(run["held_out"]),
-            "tuned": run["tuned"],
-            "fold_settings": run["fold_settings"],
-        }
-        for name, run in runs.items()
-    }
+    held_out, overall = {}, {}
+    for name in names:
+        run = cross_validate(client, collection, encoder, name, k, labels, seed)
+        held_out[name] = run.pop("held_out")
+        overall[name] = {**summary(held_out[name]), **run}
     report: dict[str, Any] = {
         "k": k,
         "protocol": "2-fold cross-validation over the presets: tuned on one half, scored on the other",
@@ -274,10 +255,8 @@ def evaluate(
     }
     if details:
         report["presets"] = {
-            name: {
-                p: {m: round(v, 4) for m, v in row.items()} for p, row in run["held_out"].items()
-            }
-            for name, run in runs.items()
+            name: {p: {m: round(v, 4) for m, v in row.items()} for p, row in rows.items()}
+            for name, rows in held_out.items()
         }
     if include_similar:
         report["similar"] = evaluate_similar(client, collection, k, labels, encoder)

@@ -9,12 +9,10 @@ per model.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyarrow.parquet as pq
@@ -22,9 +20,13 @@ from qdrant_client import models
 
 from .config import VidrecError
 from .label_stats import CollectionSample, LabelSpace
-from .labels import INTENTS, MOODS, PHRASES, baseline_query, check_label, preset_names, query_text
+from .labels import INTENTS, PHRASES, baseline_query, check_label, preset_names, query_text
+from .query_input import InvalidQueryError, ModelMismatchError, model_key, text_limit
 from .records import unit
 from .samples import SAMPLE_MODEL, checksum_path, data_dir, file_checksum
+
+if TYPE_CHECKING:
+    from .embeddings import Embedder
 
 #: Query strategies: name -> what it does. Every one accepts intent, mood, keywords and text.
 STRATEGIES: dict[str, str] = {
@@ -67,38 +69,6 @@ TUNABLE: dict[str, dict[str, tuple[float, ...]]] = {
 }
 #: How hard `search(avoid=...)` pushes the query away from the mean of the avoided videos.
 AVOID_WEIGHT = 0.5
-DEFAULT_LIMIT = 10
-#: Longest query text per model, in characters. all-MiniLM-L6-v2 reads 256 word pieces (about
-#: 1,000 characters) and silently drops the rest; the TwelveLabs SDK documents 500 tokens for a
-#: Marengo 3.0 text and 2,000 for Marengo 3.5 (at roughly 4 characters a token).
-TEXT_LIMITS: dict[str, int] = {SAMPLE_MODEL: 1000, "marengo3.0": 2000, "marengo3.5": 8000}
-DEFAULT_TEXT_LIMIT = 1000
-
-
-class SearchError(VidrecError):
-    """A search or recommendation could not run."""
-
-
-class InvalidQueryError(SearchError):
-    """The query itself is wrong (empty, unknown label, too long, bad top_k or filter)."""
-
-
-class ModelMismatchError(SearchError):
-    """The query model or dimension differs from the collection's."""
-
-
-class Embedder(Protocol):
-    """What search needs from an embedder (see embeddings.py)."""
-
-    model: str
-    dimension: int
-
-    def embed_text(self, text: str) -> np.ndarray: ...
-
-
-def model_key(model: str | None) -> str:
-    """A model name without an organisation prefix, e.g. `sentence-transformers/all-MiniLM-L6-v2`."""
-    return (model or "").rsplit("/", 1)[-1]
 
 
 def default_strategy(model: str | None) -> str:
@@ -109,11 +79,6 @@ def default_strategy(model: str | None) -> str:
 def tuning(model: str | None, strategy: str) -> dict[str, float]:
     """The settings of `strategy` for `model` (tuned when measured, else `UNTUNED`)."""
     return {**UNTUNED, **TUNING.get(model_key(model), {}).get(strategy, {})}
-
-
-def text_limit(model: str) -> int:
-    """The longest query text, in characters, the model reads in full."""
-    return TEXT_LIMITS.get(model_key(model), DEFAULT_TEXT_LIMIT)
 
 
 def label_vectors_path() -> Path:
@@ -203,82 +168,6 @@ class QueryEncoder:
         return np.stack([self.label_vector(k, n) for k in PHRASES for n in PHRASES[k]])
 
 
-@dataclass(frozen=True)
-class Filters:
-    """Conditions every result must meet: an intent, a mood, a duration range (seconds)."""
-
-    intent: str | None = None
-    mood: str | None = None
-    min_duration: float | None = None
-    max_duration: float | None = None
-
-    @classmethod
-    def from_value(cls, value: Filters | Mapping[str, Any] | None) -> Filters:
-        """Filters from a Filters, a dict (unknown keys are an error) or None."""
-        if isinstance(value, Filters) or value is None:
-            return value or cls()
-        unknown = set(value) - {"intent", "mood", "min_duration", "max_duration"}
-        if unknown:
-            raise InvalidQueryError(
-                f"unknown filter(s) {', '.join(sorted(unknown))}: "
-                "use intent, mood, min_duration, max_duration"
-            )
-        return cls(**value)
-
-    def validate(self) -> Filters:
-        """Check labels and the duration range; return self."""
-        for kind in ("intent", "mood"):
-            if getattr(self, kind) is not None:
-                checked_label(kind, getattr(self, kind))
-        for name in ("min_duration", "max_duration"):
-            value = getattr(self, name)
-            finite = isinstance(value, (int, float)) and math.isfinite(value)
-            if value is not None and (isinstance(value, bool) or not finite or value < 0):
-                raise InvalidQueryError(f"{name} must be a number of seconds >= 0, got {value!r}")
-        low, high = self.min_duration, self.max_duration
-        if low is not None and high is not None and low > high:
-            raise InvalidQueryError(f"min_duration ({low}) is larger than max_duration ({high})")
-        return self
-
-    def to_qdrant(self) -> models.Filter | None:
-        """A `models.Filter` of these conditions; None when nothing is filtered."""
-        must: list[models.Condition] = [
-            models.FieldCondition(key=key, match=models.MatchValue(value=getattr(self, key)))
-            for key in ("intent", "mood")
-            if getattr(self, key) is not None
-        ]
-        if self.min_duration is not None or self.max_duration is not None:
-            bounds = models.Range(gte=self.min_duration, lte=self.max_duration)
-            must.append(models.FieldCondition(key="duration", range=bounds))
-        return models.Filter(must=must) if must else None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {key: value for key, value in asdict(self).items() if value is not None}
-
-
-def checked_label(kind: str, value: object) -> str:
-    """`value` if it is a known intent (mood), else an InvalidQueryError listing them."""
-    try:
-        return check_label(kind, value)
-    except VidrecError as error:
-        raise InvalidQueryError(str(error)) from None
-
-
-def _clean_text(name: str, value: str | Sequence[str] | None, limit: int) -> str | None:
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        if not all(isinstance(item, str) for item in value):
-            raise InvalidQueryError(f"{name} must be a text or a list of texts")
-        value = ", ".join(item.strip() for item in value if item.strip())
-    value = " ".join(value.split())
-    if len(value) > limit:
-        raise InvalidQueryError(
-            f"{name} is {len(value)} characters long; the model reads at most {limit}: shorten it"
-        )
-    return value or None
-
-
 def check_strategy(strategy: str) -> str:
     """`strategy` if known, else an error listing the strategies."""
     if strategy not in STRATEGIES:
@@ -286,28 +175,6 @@ def check_strategy(strategy: str) -> str:
             f"unknown strategy {strategy!r}: choose one of {', '.join(STRATEGIES)}"
         )
     return strategy
-
-
-def query_parts(
-    intent: str | None,
-    mood: str | None,
-    keywords: str | Sequence[str] | None,
-    text: str | None,
-    limit: int = DEFAULT_TEXT_LIMIT,
-) -> dict[str, str]:
-    """The validated parts of a query: {"intent": label, "mood": label, "keywords": ..., "text": ...}."""
-    parts = {kind: checked_label(kind, v) for kind, v in (("intent", intent), ("mood", mood)) if v}
-    for name, value in (("keywords", keywords), ("text", text)):
-        cleaned = _clean_text(name, value, limit)
-        if cleaned:
-            parts[name] = cleaned
-    if not parts:
-        raise InvalidQueryError(
-            "empty query: give an intent, a mood, keywords or a text "
-            f"(e.g. intent='kids', mood='musical'; intents: {', '.join(INTENTS)}; "
-            f"moods: {', '.join(MOODS)})"
-        )
-    return parts
 
 
 def baseline_text(parts: Mapping[str, str]) -> str:

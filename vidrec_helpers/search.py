@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
@@ -12,34 +11,57 @@ from qdrant_client import QdrantClient, models
 
 from .label_stats import CollectionSample, LabelSpace, collection_sample, standardize
 from .labels import PHRASES
-from .queries import (  # noqa: F401  (re-exported: the names callers import from search)
+
+# Re-exported below (__all__): the names the API, CLI, widgets and notebooks import from here.
+from .queries import (
     AVOID_WEIGHT,
-    DEFAULT_LIMIT,
     STRATEGIES,
-    Embedder,
-    Filters,
-    InvalidQueryError,
-    ModelMismatchError,
     QueryEncoder,
-    SearchError,
     build_query,
     check_strategy,
     default_strategy,
     label_matrix,
-    model_key,
     part_vectors,
     part_weights,
-    query_parts,
     tuning,
 )
+from .query_input import (
+    DEFAULT_LIMIT,
+    MAX_TOP_K,
+    Filters,
+    InvalidQueryError,
+    ModelMismatchError,
+    SearchError,
+    check_ids,
+    check_top_k,
+    model_key,
+    query_parts,
+)
 from .records import unit
+from .results import (
+    CONFIDENCE_NOTE,
+    CONFIDENCE_THRESHOLDS,
+    Result,
+    SearchResponse,
+    confidence_level,
+    group_by_video,
+    ranked_results,
+    register_thresholds,
+)
 from .samples import SAMPLE_MODEL
+
+__all__ = [
+    "CONFIDENCE_NOTE", "CONFIDENCE_THRESHOLDS", "DEFAULT", "MAX_EXAMPLE_IDS", "MAX_TOP_K",
+    "STRATEGIES", "EmptyCollectionError", "Filters", "InvalidQueryError", "ModelMismatchError",
+    "QueryEncoder", "Result", "SearchError", "SearchResponse", "UnknownVideoError",
+    "check_strategy", "check_top_k", "confidence_level", "group_by_video", "register_thresholds",
+    "search", "similar",
+]  # fmt: skip
 
 #: The sample model's default strategy (other models: `default_strategy(model)`).
 DEFAULT = default_strategy(SAMPLE_MODEL)
 #: Strategy name of `similar` (for confidence thresholds and responses).
 SIMILAR_STRATEGY = "similar"
-MAX_TOP_K = 100
 #: Points fetched per wanted video (a sample video has one video-level point and 2-4 clips).
 FETCH_FACTOR = 5
 #: Most points one query fetches while looking for enough distinct videos.
@@ -53,26 +75,6 @@ TIE_BREAK = 0.25
 #: How much a "not this" video's label profile is subtracted in `similar`.
 NOT_WEIGHT = 0.25
 
-#: Score thresholds per model and strategy, from `evaluate.calibrate_confidence` on the
-#: labelled sample (top 20 results of each preset; `similar`: of each video).
-CONFIDENCE_THRESHOLDS: dict[str, dict[str, dict[str, float | None]]] = {
-    SAMPLE_MODEL: {
-        "baseline": {"high": None, "medium": None},
-        "weighted": {"high": None, "medium": 0.487},
-        "fusion": {"high": None, "medium": None},
-        "dbsf": {"high": None, "medium": 1.623},
-        "zmin": {"high": None, "medium": 1.916},
-        "contrast": {"high": 2.314, "medium": 1.328},
-        "contrast_video": {"high": 1.751, "medium": 0.995},
-        "similar": {"high": 0.917, "medium": 0.779},
-    },
-}
-#: What the levels mean, in one line for a result list.
-CONFIDENCE_NOTE = (
-    "confidence: high = at least 80 % of labelled results scoring this high matched intent and "
-    "mood, medium = at least 50 %, low = fewer; uncalibrated = no labelled data for this model"
-)
-
 
 class EmptyCollectionError(SearchError):
     """The collection is missing or holds no points: nothing was ingested yet."""
@@ -80,68 +82,6 @@ class EmptyCollectionError(SearchError):
 
 class UnknownVideoError(SearchError):
     """A video id given to `similar` is not in the collection."""
-
-
-@dataclass
-class Result:
-    """One recommended video: the original API's fields plus title, labels and the matched scope."""
-
-    video_id: str
-    filename: str | None
-    start_time: float
-    end_time: float
-    score: float
-    confidence: str
-    url: str | None
-    title: str = ""
-    intent: str | None = None
-    mood: str | None = None
-    scope: str = "video"
-    duration: float | None = None
-    #: Where the video is in S3, to sign a fresh `url` (a storage detail: not in `to_dict`).
-    s3_key: str | None = field(default=None, repr=False)
-
-    def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data.pop("s3_key")
-        data["score"] = round(self.score, 4)
-        return data
-
-
-@dataclass
-class SearchResponse:
-    """Results of one search or `similar` call, with how they were found."""
-
-    results: list[Result]
-    strategy: str
-    took_ms: float
-    model: str | None = None
-    collection: str = ""
-    query: dict[str, Any] = field(default_factory=dict)
-    filters: dict[str, Any] = field(default_factory=dict)
-
-    def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["results"] = [result.to_dict() for result in self.results]
-        data["took_ms"] = round(self.took_ms, 2)
-        return data
-
-
-def register_thresholds(model: str, thresholds: Mapping[str, Mapping[str, float | None]]) -> None:
-    """Use thresholds from `evaluate.calibrate_confidence` for `model` in this process."""
-    CONFIDENCE_THRESHOLDS[model_key(model)] = {k: dict(v) for k, v in thresholds.items()}
-
-
-def confidence_level(score: float, model: str | None, strategy: str) -> str:
-    """`high`, `medium` or `low` from the model's calibrated thresholds, else `uncalibrated`."""
-    levels = CONFIDENCE_THRESHOLDS.get(model_key(model), {}).get(strategy)
-    if not levels:
-        return "uncalibrated"
-    for name in ("high", "medium"):
-        threshold = levels.get(name)
-        if threshold is not None and score >= threshold:
-            return name
-    return "low"
 
 
 def check_collection(client: QdrantClient, collection: str) -> tuple[str | None, int, int]:
@@ -173,60 +113,6 @@ def check_model(encoder: QueryEncoder, stored_model: str | None, size: int) -> N
             "search the collection of the same model (index.collection_name(model, dimension)), "
             "or re-run `vidrec ingest` with this model"
         )
-
-
-def check_top_k(top_k: object) -> int:
-    """`top_k` if it is a whole number from 1 to MAX_TOP_K, else a clear error."""
-    if isinstance(top_k, bool) or not isinstance(top_k, int) or not 1 <= top_k <= MAX_TOP_K:
-        raise InvalidQueryError(
-            f"top_k must be a whole number from 1 to {MAX_TOP_K}, got {top_k!r}"
-        )
-    return top_k
-
-
-def _result(hits: list[models.ScoredPoint], score: float, model: str | None, how: str) -> Result:
-    """A result card from a video's hits (best first): the best clip is its moment."""
-    payload = hits[0].payload or {}
-    duration = payload.get("duration")
-    clips = [hit.payload for hit in hits if (hit.payload or {}).get("scope") == "clip"]
-    start, end = (0.0, duration if duration is not None else payload.get("end_sec", 0.0))
-    if clips:
-        start, end = clips[0]["start_sec"], clips[0]["end_sec"]
-    return Result(
-        video_id=str(payload.get("video_id")),
-        filename=payload.get("filename") or None,
-        start_time=float(start),
-        end_time=float(end),
-        score=float(score),
-        confidence=confidence_level(float(score), model, how),
-        url=payload.get("url"),
-        title=payload.get("title") or "",
-        intent=payload.get("intent"),
-        mood=payload.get("mood"),
-        scope=payload.get("scope", "video"),
-        duration=float(duration) if duration is not None else None,
-        s3_key=payload.get("s3_key"),
-    )
-
-
-def _results(
-    groups: Mapping[str, list[models.ScoredPoint]],
-    model: str | None,
-    how: str,
-    scores: Mapping[str, float] | None = None,
-) -> list[Result]:
-    """Result cards in the order of `scores` (re-scored videos) or of the groups."""
-    order = sorted(groups, key=lambda v: -scores[v]) if scores is not None else list(groups)
-    best = scores or {video_id: hits[0].score for video_id, hits in groups.items()}
-    return [_result(groups[video_id], best[video_id], model, how) for video_id in order]
-
-
-def group_by_video(points: Sequence[models.ScoredPoint]) -> dict[str, list[models.ScoredPoint]]:
-    """Hits per video_id, best video first, each video's hits best first (as Qdrant's groups)."""
-    groups: dict[str, list[models.ScoredPoint]] = {}
-    for point in sorted(points, key=lambda point: point.score, reverse=True):
-        groups.setdefault(str((point.payload or {}).get("video_id")), []).append(point)
-    return groups
 
 
 def grouped_hits(
@@ -362,13 +248,15 @@ def search(
     stored_model, size, points = check_collection(client, collection)
     check_model(encoder, stored_model, size)
     query_filter = chosen.to_qdrant()
-    avoided = _check_ids("avoid", avoid) if avoid else []
+    avoided = check_ids("avoid", avoid) if avoid else []
     if len(avoided) > MAX_EXAMPLE_IDS:
         raise InvalidQueryError(f"give at most {MAX_EXAMPLE_IDS} video ids to avoid")
-    avoid_vectors = video_vectors(client, collection, avoided)
+    sample = collection_sample(client, collection, points)
+    avoid_vectors = [
+        rows.mean(axis=0) for rows in video_segments(client, collection, avoided, sample).values()
+    ]
     space = None
     if strategy in ("zmin", "contrast", "contrast_video"):
-        sample = collection_sample(client, collection, points)
         space = sample.space(encoder.model, encoder.label_matrix())
     settings = {**tuning(encoder.model, strategy), **(settings or {})}
     query = build_query(encoder, parts, strategy, query_filter, avoid_vectors, space, settings)
@@ -376,13 +264,13 @@ def search(
     depth = max(top_k, CANDIDATES) if two_stage else top_k
     groups = grouped_hits(client, collection, depth, query_filter, query, exclude=set(avoided))
     scores = None
-    if two_stage:
+    if two_stage and groups:
         vectors = part_vectors(encoder, parts, avoid_vectors)
         segments = video_segments(client, collection, list(groups), space.sample)
         scores = video_scores(space, parts, vectors, segments, settings, avoid_vectors)
         groups = {v: groups[v] for v in sorted(groups, key=lambda v: -scores[v])[:top_k]}
     return SearchResponse(
-        results=_results(groups, encoder.model, strategy, scores),
+        results=ranked_results(groups, encoder.model, strategy, scores),
         strategy=strategy,
         took_ms=(time.perf_counter() - started) * 1000,
         model=encoder.model,
@@ -390,51 +278,6 @@ def search(
         query=dict(parts),
         filters=chosen.to_dict(),
     )
-
-
-def _check_ids(name: str, ids: object) -> list[str]:
-    if isinstance(ids, str) or not isinstance(ids, Sequence):
-        raise InvalidQueryError(f"{name} must be a list of video ids, got {ids!r}")
-    if not all(isinstance(item, str) and item.strip() for item in ids):
-        raise InvalidQueryError(f"{name} must hold non-empty video id texts")
-    return list(dict.fromkeys(item.strip() for item in ids))
-
-
-def video_point_ids(
-    client: QdrantClient, collection: str, video_ids: Sequence[str]
-) -> dict[str, str]:
-    """The point id of each video's video-level point; an error naming any unknown video id."""
-    if not video_ids:
-        return {}
-    flt = models.Filter(
-        must=[
-            models.FieldCondition(key="video_id", match=models.MatchAny(any=list(video_ids))),
-            models.FieldCondition(key="scope", match=models.MatchValue(value="video")),
-        ]
-    )
-    points, _ = client.scroll(
-        collection, scroll_filter=flt, limit=len(video_ids) * 2, with_payload=["video_id"]
-    )
-    found = {point.payload["video_id"]: str(point.id) for point in points}
-    missing = [video_id for video_id in video_ids if video_id not in found]
-    if missing:
-        raise UnknownVideoError(
-            f"unknown video id(s) {', '.join(map(repr, missing))} in {collection!r}: use the "
-            "video_id of a search result (`vidrec search --intent kids`) or a catalog id "
-            "from data/catalog/*.json"
-        )
-    return found
-
-
-def video_vectors(
-    client: QdrantClient, collection: str, video_ids: Sequence[str]
-) -> list[np.ndarray]:
-    """The video-level vectors of `video_ids` (an error naming any unknown id)."""
-    if not video_ids:
-        return []
-    points = video_point_ids(client, collection, video_ids)
-    records = client.retrieve(collection, ids=list(points.values()), with_vectors=True)
-    return [np.asarray(record.vector, dtype=np.float32) for record in records]
 
 
 def similar(
@@ -452,11 +295,11 @@ def similar(
     models' come from `encoder`), a video is compared by its label profile: Qdrant fetches
     candidates with one vector query, then candidates are ranked by the cosine of their
     profile with the liked videos' minus NOT_WEIGHT x the disliked videos'. Without label
-    vectors, `models.RecommendQuery` (average_vector) over the videos' own points.
+    vectors, `models.RecommendQuery` (average_vector) of the videos' mean vectors.
     """
     started = time.perf_counter()
-    liked = _check_ids("video_ids", positive_ids)
-    disliked = _check_ids("not", negative_ids)
+    liked = check_ids("video_ids", positive_ids)
+    disliked = check_ids("not", negative_ids)
     if not liked:
         raise InvalidQueryError("give at least one video id to find similar videos")
     if set(liked) & set(disliked):
@@ -468,35 +311,35 @@ def similar(
     chosen = Filters.from_value(filters).validate()
     stored_model, _, count = check_collection(client, collection)
     labels = label_matrix(stored_model, encoder)
-    scores = None
+    sample = collection_sample(client, collection, count)
+    examples = video_segments(client, collection, liked + disliked, sample)
+    liked_means = np.stack([examples[v].mean(axis=0) for v in liked])
+    disliked_means = np.asarray([examples[v].mean(axis=0) for v in disliked])
+    given, flt, scores = set(liked + disliked), chosen.to_qdrant(), None
     if labels is None:
-        points = video_point_ids(client, collection, liked + disliked)
         recommend = models.RecommendInput(
-            positive=[points[video_id] for video_id in liked],
-            negative=[points[video_id] for video_id in disliked] or None,
+            positive=liked_means.tolist(),
+            negative=disliked_means.tolist() or None,
             strategy=models.RecommendStrategy.AVERAGE_VECTOR,
         )
         query = {"query": models.RecommendQuery(recommend=recommend)}
-        groups = grouped_hits(client, collection, top_k, chosen.to_qdrant(), query, points)
+        groups = grouped_hits(client, collection, top_k, flt, query, given)
     else:
-        space = collection_sample(client, collection, count).space(stored_model, labels)
-        examples = video_segments(client, collection, liked + disliked, space.sample)
-        target = space.profile(np.stack([examples[v].mean(axis=0) for v in liked])).mean(axis=0)
+        space = sample.space(stored_model, labels)
+        target = space.profile(liked_means).mean(axis=0)
         if disliked:
-            means = np.stack([examples[v].mean(axis=0) for v in disliked])
-            target -= NOT_WEIGHT * space.profile(means).mean(axis=0)
+            target -= NOT_WEIGHT * space.profile(disliked_means).mean(axis=0)
         # One vector whose cosine ranks candidates as target . z-profile does (both linear).
         query = {"query": unit((target / space.video_std) @ labels).tolist()}
-        depth = max(top_k, CANDIDATES)
-        given = set(liked + disliked)
-        groups = grouped_hits(client, collection, depth, chosen.to_qdrant(), query, given)
-        segments = video_segments(client, collection, list(groups), space.sample)
-        means = np.stack([rows.mean(axis=0) for rows in segments.values()])
-        found = space.profile(means) @ unit(target)
-        scores = dict(zip(segments, found.tolist(), strict=True))
-        groups = {v: groups[v] for v in sorted(groups, key=lambda v: -scores[v])[:top_k]}
+        groups = grouped_hits(client, collection, max(top_k, CANDIDATES), flt, query, given)
+        if groups:
+            segments = video_segments(client, collection, list(groups), sample)
+            means = np.stack([rows.mean(axis=0) for rows in segments.values()])
+            found = space.profile(means) @ unit(target)
+            scores = dict(zip(segments, found.tolist(), strict=True))
+            groups = {v: groups[v] for v in sorted(groups, key=lambda v: -scores[v])[:top_k]}
     return SearchResponse(
-        results=_results(groups, stored_model, SIMILAR_STRATEGY, scores),
+        results=ranked_results(groups, stored_model, SIMILAR_STRATEGY, scores),
         strategy=SIMILAR_STRATEGY,
         took_ms=(time.perf_counter() - started) * 1000,
         model=stored_model,
