@@ -34,6 +34,16 @@ def check_label(kind: str, value: object) -> str:
     return str(value)
 
 
+def check_intent(intent: str) -> str:
+    """Return `intent` if known, else raise an error listing the valid ones."""
+    return check_label("intent", intent)
+
+
+def check_mood(mood: str) -> str:
+    """Return `mood` if known, else raise an error listing the valid ones."""
+    return check_label("mood", mood)
+
+
 def baseline_query(intent: str, mood: str) -> str:
     """The original demo's single query string: Recommend: "<intent description>" videos "<mood>"."""
     return f'Recommend: "{INTENTS[check_label("intent", intent)]}" videos "{check_label("mood", mood)}"'

@@ -9,6 +9,7 @@ per model.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -23,7 +24,7 @@ from .label_stats import CollectionSample, LabelSpace
 from .labels import INTENTS, PHRASES, baseline_query, check_label, preset_names, query_text
 from .query_input import InvalidQueryError, ModelMismatchError, model_key, text_limit
 from .records import unit
-from .samples import SAMPLE_MODEL, checksum_path, data_dir, file_checksum
+from .samples import SAMPLE_MODEL, checksum_path, data_dir
 
 if TYPE_CHECKING:
     from .embeddings import Embedder
@@ -92,7 +93,10 @@ def shipped_vectors() -> dict[str, np.ndarray]:
     from .samples import query_vector
 
     path = label_vectors_path()
-    if file_checksum(path) != checksum_path(path).read_text(encoding="utf-8").split()[0]:
+    if (
+        hashlib.sha256(path.read_bytes()).hexdigest()
+        != checksum_path(path).read_text(encoding="utf-8").split()[0]
+    ):
         raise VidrecError(
             f"{path} does not match its checksum: restore it with `git checkout -- data/` or "
             "rebuild it with `python scripts/build_label_vectors.py`"
