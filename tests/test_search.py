@@ -9,7 +9,7 @@ from qdrant_client import QdrantClient, models
 
 from vidrec_helpers.config import VidrecError
 from vidrec_helpers.index import ensure_collection
-from vidrec_helpers.labels import INTENTS, MOODS, PHRASES, baseline_query
+from vidrec_helpers.labels import INTENTS, MOODS, all_phrases, baseline_query
 from vidrec_helpers.samples import SAMPLE_DIMENSION, SAMPLE_MODEL, catalog_by_id, query_vector
 from vidrec_helpers.search import (
     CONFIDENCE_NOTE,
@@ -410,13 +410,17 @@ def test_contrast_formula_scores_the_lowest_weighted_z_score(sample, encoder):
     assert response.results[0].score == pytest.approx(best, abs=1e-3)
 
 
-def test_label_vectors_are_embedded_once_per_model():
+def test_label_vectors_are_embedded_once_per_model(monkeypatch):
+    from vidrec_helpers import queries
+
+    monkeypatch.setattr(queries, "_LABEL_VECTORS", {})
     embedder = RecordingEmbedder(model="marengo-test")
-    first, second = QueryEncoder(embedder), QueryEncoder(embedder)
-    vector = first.label_vector("mood", "musical")
-    assert len(embedder.texts) == len(PHRASES["mood"]["musical"]) == 4
-    assert np.allclose(second.label_vector("mood", "musical"), vector)
-    assert len(embedder.texts) == 4
+    vector = QueryEncoder(embedder).label_vector("mood", "musical")
+    assert sorted(embedder.texts) == sorted(all_phrases())
+    assert np.allclose(QueryEncoder(embedder).label_vector("mood", "musical"), vector)
+    monkeypatch.setattr(queries, "_LABEL_VECTORS", {})  # a new process: read from the disk cache
+    assert np.allclose(QueryEncoder(embedder).label_vector("mood", "musical"), vector)
+    assert len(embedder.texts) == len(all_phrases())
 
 
 def test_shipped_label_vectors_need_no_text_model():

@@ -21,7 +21,15 @@ from qdrant_client import models
 
 from .config import VidrecError
 from .label_stats import CollectionSample, LabelSpace
-from .labels import INTENTS, PHRASES, baseline_query, check_label, preset_names, query_text
+from .labels import (
+    INTENTS,
+    PHRASES,
+    all_phrases,
+    baseline_query,
+    check_label,
+    preset_names,
+    query_text,
+)
 from .query_input import InvalidQueryError, ModelMismatchError, model_key, text_limit
 from .records import unit
 from .samples import SAMPLE_MODEL, checksum_path, data_dir
@@ -160,16 +168,41 @@ class QueryEncoder:
         return self._cache[text]
 
     def label_vector(self, kind: str, name: str) -> np.ndarray:
-        """The unit mean of a label's phrasing vectors (a prompt ensemble), once per model."""
+        """The unit mean of a label's phrasing vectors (a prompt ensemble)."""
         key = (model_key(self.model), kind, check_label(kind, name))
         if key not in _LABEL_VECTORS:
-            texts = PHRASES[kind][name]
-            _LABEL_VECTORS[key] = unit(np.mean([self.encode(text) for text in texts], axis=0))
+            self.label_matrix()
         return _LABEL_VECTORS[key]
 
     def label_matrix(self) -> np.ndarray:
-        """Every label vector, intents then moods, one per row."""
-        return np.stack([self.label_vector(k, n) for k in PHRASES for n in PHRASES[k]])
+        """Every label vector, intents then moods: from memory, the disk cache, or embedded once.
+
+        Live, the 44 phrasings cost 44 text embeddings the first time a model is used; the
+        result is kept in the cache folder, so later sessions pay nothing.
+        """
+        keys = [(model_key(self.model), kind, name) for kind in PHRASES for name in PHRASES[kind]]
+        if not all(key in _LABEL_VECTORS for key in keys):
+            path, shipped = label_cache_path(self.model), model_key(self.model) == SAMPLE_MODEL
+            if not shipped and path.exists():
+                matrix = np.load(path)["vectors"]
+            else:
+                groups = [PHRASES[kind][name] for _, kind, name in keys]
+                matrix = np.stack(
+                    [unit(np.mean([self.encode(t) for t in g], axis=0)) for g in groups]
+                )
+                if not shipped:
+                    path.parent.mkdir(parents=True, exist_ok=True)
+                    np.savez(path, vectors=matrix)
+            _LABEL_VECTORS.update(zip(keys, matrix, strict=True))
+        return np.stack([_LABEL_VECTORS[key] for key in keys])
+
+
+def label_cache_path(model: str) -> Path:
+    """Where a model's label vectors are kept (named by the model and the phrasings' hash)."""
+    from .config import get_settings
+
+    digest = hashlib.sha256("\n".join(all_phrases()).encode()).hexdigest()[:12]
+    return Path(get_settings().cache_dir) / "label_vectors" / f"{model_key(model)}-{digest}.npz"
 
 
 def check_strategy(strategy: str) -> str:
