@@ -69,6 +69,8 @@ class SearchResponse:
     collection: str = ""
     query: dict[str, Any] = field(default_factory=dict)
     filters: dict[str, Any] = field(default_factory=dict)
+    #: What the results' confidence levels mean, for whoever shows them.
+    confidence_note: str = CONFIDENCE_NOTE
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -94,7 +96,9 @@ def confidence_level(score: float, model: str | None, strategy: str) -> str:
     return "low"
 
 
-def result_card(hits: list[models.ScoredPoint], score: float, model: str | None, how: str) -> Result:
+def result_card(
+    hits: list[models.ScoredPoint], score: float, model: str | None, how: str
+) -> Result:
     """A result card from a video's hits (best first): the best clip is its moment."""
     payload = hits[0].payload or {}
     duration = payload.get("duration")
@@ -137,5 +141,3 @@ def group_by_video(points: Sequence[models.ScoredPoint]) -> dict[str, list[model
     for point in sorted(points, key=lambda point: point.score, reverse=True):
         groups.setdefault(str((point.payload or {}).get("video_id")), []).append(point)
     return groups
-
-
