@@ -489,3 +489,20 @@ def test_free_text_ranks_as_a_plain_vector_search(sample):
     for strategy in ("contrast_video", "contrast", "zmin"):
         ranked = run(sample, encoder, text=text, top_k=8, strategy=strategy).results
         assert [r.video_id for r in ranked] == plain, strategy
+
+
+def test_video_segments_are_read_from_qdrant_when_the_sample_is_partial(sample):
+    """A collection larger than the sample: a candidate's clips come from a filtered scroll."""
+    from vidrec_helpers.label_stats import CollectionSample, collection_sample
+    from vidrec_helpers.search import video_segments
+
+    client, name = sample
+    whole = collection_sample(client, name, client.count(name).count)
+    partial = CollectionSample(whole.points[:10], {}, complete=False)
+    ids = ["kids-musical-1", "clip-dancing-notes"]
+    read = video_segments(client, name, ids, partial)
+    for video_id in ids:
+        expected = sorted(map(tuple, np.round(whole.segments[video_id], 5)))
+        assert sorted(map(tuple, np.round(read[video_id], 5))) == expected
+    with pytest.raises(UnknownVideoError, match="'ghost'"):
+        video_segments(client, name, ["ghost"], partial)
