@@ -506,3 +506,18 @@ def test_video_segments_are_read_from_qdrant_when_the_sample_is_partial(sample):
         assert sorted(map(tuple, np.round(read[video_id], 5))) == expected
     with pytest.raises(UnknownVideoError, match="'ghost'"):
         video_segments(client, name, ["ghost"], partial)
+
+
+@pytest.mark.parametrize("strategy", ["contrast", "contrast_video"])
+def test_a_one_video_collection_still_answers(encoder, strategy):
+    client, name = fill_sample_collection()
+    others = [
+        p.id
+        for p in client.scroll(name, limit=1000)[0]
+        if p.payload["video_id"] != "kids-musical-1"
+    ]
+    client.delete(name, points_selector=models.PointIdsList(points=others))
+    response = search(client, name, encoder, intent="kids", mood="musical", strategy=strategy)
+    assert [r.video_id for r in response.results] == ["kids-musical-1"]
+    assert np.isfinite(response.results[0].score)
+    assert [r.video_id for r in similar(client, name, ["kids-musical-1"]).results] == []

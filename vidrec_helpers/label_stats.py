@@ -75,9 +75,11 @@ class LabelSpace:
 
     def __init__(self, labels: np.ndarray, sample: CollectionSample) -> None:
         self.labels, self.sample = labels, sample
-        self.point_std = (sample.points @ labels.T).std(axis=0)
         video_scores = sample.videos @ labels.T
-        self.video_mean, self.video_std = video_scores.mean(axis=0), video_scores.std(axis=0)
+        self.video_mean = video_scores.mean(axis=0)
+        # A one-video collection has no spread: leave its scores unscaled rather than divide by 0.
+        self.point_std = np.fmax((sample.points @ labels.T).std(axis=0), 1e-6)
+        self.video_std = np.fmax(video_scores.std(axis=0), 1e-6)
 
     @staticmethod
     def rows(kind: str) -> slice:
@@ -110,4 +112,4 @@ class LabelSpace:
     def profile(self, means: np.ndarray) -> np.ndarray:
         """Unit label profiles of videos: how far above its mean each label scores, per row."""
         profiles = self.z(np.atleast_2d(means))
-        return profiles / np.linalg.norm(profiles, axis=1, keepdims=True)
+        return profiles / np.fmax(np.linalg.norm(profiles, axis=1, keepdims=True), 1e-12)

@@ -205,6 +205,18 @@ def label_cache_path(model: str) -> Path:
     return Path(get_settings().cache_dir) / "label_vectors" / f"{model_key(model)}-{digest}.npz"
 
 
+def check_model(encoder: QueryEncoder, stored_model: str | None, size: int) -> None:
+    """Refuse to compare vectors of different models or sizes."""
+    same_model = stored_model is None or model_key(stored_model) == model_key(encoder.model)
+    if not same_model or size != encoder.dimension:
+        raise ModelMismatchError(
+            f"the collection holds {stored_model or 'unknown-model'} vectors of dimension {size}, "
+            f"but queries are embedded with {encoder.model} (dimension {encoder.dimension}): "
+            "search the collection of the same model (index.collection_name(model, dimension)), "
+            "or re-run `vidrec ingest` with this model"
+        )
+
+
 def check_strategy(strategy: str) -> str:
     """`strategy` if known, else an error listing the strategies."""
     if strategy not in STRATEGIES:

@@ -18,6 +18,7 @@ from .queries import (
     STRATEGIES,
     QueryEncoder,
     build_query,
+    check_model,
     check_strategy,
     default_strategy,
     label_matrix,
@@ -34,7 +35,6 @@ from .query_input import (
     SearchError,
     check_ids,
     check_top_k,
-    model_key,
     query_parts,
 )
 from .records import unit
@@ -101,18 +101,6 @@ def check_collection(client: QdrantClient, collection: str) -> tuple[str | None,
     params = info.config.params.vectors
     size = params.size if isinstance(params, models.VectorParams) else 0
     return (info.config.metadata or {}).get("model"), int(size), int(points)
-
-
-def check_model(encoder: QueryEncoder, stored_model: str | None, size: int) -> None:
-    """Refuse to compare vectors of different models or sizes."""
-    same_model = stored_model is None or model_key(stored_model) == model_key(encoder.model)
-    if not same_model or size != encoder.dimension:
-        raise ModelMismatchError(
-            f"the collection holds {stored_model or 'unknown-model'} vectors of dimension {size}, "
-            f"but queries are embedded with {encoder.model} (dimension {encoder.dimension}): "
-            "search the collection of the same model (index.collection_name(model, dimension)), "
-            "or re-run `vidrec ingest` with this model"
-        )
 
 
 def grouped_hits(
@@ -316,7 +304,13 @@ def similar(
     liked_means = np.stack([examples[v].mean(axis=0) for v in liked])
     disliked_means = np.asarray([examples[v].mean(axis=0) for v in disliked])
     given, flt, scores = set(liked + disliked), chosen.to_qdrant(), None
-    if labels is None:
+    target = None
+    if labels is not None:
+        space = sample.space(stored_model, labels)
+        target = space.profile(liked_means).mean(axis=0)
+        if disliked:
+            target -= NOT_WEIGHT * space.profile(disliked_means).mean(axis=0)
+    if target is None or not target.any():  # no label vectors, or a one-video collection
         recommend = models.RecommendInput(
             positive=liked_means.tolist(),
             negative=disliked_means.tolist() or None,
@@ -325,10 +319,6 @@ def similar(
         query = {"query": models.RecommendQuery(recommend=recommend)}
         groups = grouped_hits(client, collection, top_k, flt, query, given)
     else:
-        space = sample.space(stored_model, labels)
-        target = space.profile(liked_means).mean(axis=0)
-        if disliked:
-            target -= NOT_WEIGHT * space.profile(disliked_means).mean(axis=0)
         # One vector whose cosine ranks candidates as target . z-profile does (both linear).
         query = {"query": unit((target / space.video_std) @ labels).tolist()}
         groups = grouped_hits(client, collection, max(top_k, CANDIDATES), flt, query, given)
