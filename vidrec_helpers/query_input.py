@@ -157,5 +157,3 @@ def check_ids(name: str, ids: object) -> list[str]:
     if not all(isinstance(item, str) and item.strip() for item in ids):
         raise InvalidQueryError(f"{name} must hold non-empty video id texts")
     return list(dict.fromkeys(item.strip() for item in ids))
-
-
