@@ -65,7 +65,7 @@ TUNING: dict[str, dict[str, dict[str, float]]] = {
         "contrast_video": {"mood_weight": 0.55, "temperature": 1.0},
     }
 }
-UNTUNED: dict[str, float] = {"mood_weight": 0.5, "prefetch": 100, "temperature": 0.5}
+UNTUNED: dict[str, float] = {"mood_weight": 0.5, "prefetch": 100, "temperature": 1.0}
 _WEIGHTS = (0.45, 0.5, 0.55)
 #: Settings each strategy tunes, and the values `evaluate.cross_validate` tries.
 TUNABLE: dict[str, dict[str, tuple[float, ...]]] = {
@@ -116,7 +116,7 @@ def shipped_vectors() -> dict[str, np.ndarray]:
     return vectors | {query_text(name): query_vector(name) for name in preset_names()}
 
 
-#: Label vectors per (model, kind, label): embedded once per model and process.
+#: Label vectors per (model, kind, label) in this process (see QueryEncoder.label_matrix).
 _LABEL_VECTORS: dict[tuple[str, str, str], np.ndarray] = {}
 
 
