@@ -521,3 +521,15 @@ def test_a_one_video_collection_still_answers(encoder, strategy):
     assert [r.video_id for r in response.results] == ["kids-musical-1"]
     assert np.isfinite(response.results[0].score)
     assert [r.video_id for r in similar(client, name, ["kids-musical-1"]).results] == []
+
+
+@pytest.mark.local_model
+def test_shipped_label_vectors_are_the_local_models():
+    """data/label_vectors.parquet is what scripts/build_label_vectors.py makes from labels.json."""
+    from vidrec_helpers.embeddings import LocalTextEmbedder
+    from vidrec_helpers.queries import shipped_vectors
+
+    texts = all_phrases()
+    fresh = LocalTextEmbedder().embed_texts(texts)
+    shipped = np.stack([shipped_vectors()[text] for text in texts])
+    assert np.min(np.sum(fresh * shipped, axis=1)) > 0.999
