@@ -83,3 +83,13 @@ def sample_labels() -> dict[str, tuple[str, str]]:
     frame = load_sample_embeddings()
     videos = frame[frame["kind"] == "video"]
     return {row.video_id: (row.intent, row.mood) for row in videos.itertuples(index=False)}
+
+
+def sample_segments() -> dict[str, np.ndarray]:
+    """video_id -> every sample vector of that video (video-level and clips), one per row."""
+    frame = load_sample_embeddings()
+    frame = frame[frame["kind"] != "query"]
+    return {
+        str(video_id): np.stack(rows["vector"].to_list())
+        for video_id, rows in frame.groupby("video_id", sort=True)
+    }

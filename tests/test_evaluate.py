@@ -10,18 +10,23 @@ from sklearn.metrics import ndcg_score
 from vidrec_helpers import search as search_module
 from vidrec_helpers.config import VidrecError
 from vidrec_helpers.evaluate import (
+    SPLIT_SEED,
     best_strategy,
     calibrate_confidence,
     evaluate,
+    folds,
     format_report,
     grade,
     ndcg_at_k,
     precision_at_k,
+    preset_scores,
     thresholds_from,
+    video_labels,
 )
 from vidrec_helpers.index import ensure_collection
+from vidrec_helpers.queries import DEFAULTS, TUNABLE, TUNING, default_strategy
 from vidrec_helpers.samples import SAMPLE_DIMENSION, SAMPLE_MODEL
-from vidrec_helpers.search import CONFIDENCE_THRESHOLDS, DEFAULT, STRATEGIES
+from vidrec_helpers.search import CONFIDENCE_THRESHOLDS, STRATEGIES
 
 
 @pytest.fixture(scope="module")
@@ -31,45 +36,82 @@ def report(sample, encoder):
 
 
 def test_report_shape(report):
-    assert report["k"] == 5
-    assert report["default"] == DEFAULT
+    assert report["k"] == 5 and report["split_seed"] == SPLIT_SEED
+    assert report["default"] == default_strategy(SAMPLE_MODEL)
     assert report["model"] == SAMPLE_MODEL
     assert report["queries"] == 30
     assert set(report["strategies"]) == set(STRATEGIES)
     for scores in [*report["strategies"].values(), report["similar"]]:
-        assert set(scores) == {"precision_at_k", "ndcg_at_k"}
         assert 0.0 <= scores["precision_at_k"] <= 1.0
         assert 0.0 < scores["ndcg_at_k"] <= 1.0
     for rows in report["presets"].values():
         assert len(rows) == 30 and "kids|musical" in rows
+    assert report["similar"]["videos"] == 188
 
 
 def test_report_as_a_table(report):
     table = format_report(report)
-    assert "precision@5" in table and f"{DEFAULT}" in table and "<- default" in table
-    assert len(table.splitlines()) == len(STRATEGIES) + 3
+    assert "precision@5" in table and "<- default" in table and "not this" in table
+    assert len(table.splitlines()) == len(STRATEGIES) + 4
 
 
-def test_default_is_the_best_strategy(report):
+def test_folds_split_the_presets_in_two_fixed_halves(report):
+    first, second = report["folds"]
+    assert len(first) == len(second) == 15
+    assert sorted(first + second) == sorted(report["presets"]["baseline"])
+    assert folds(first + second, SPLIT_SEED) == folds(first + second, SPLIT_SEED)
+    assert folds(first + second, SPLIT_SEED + 1) != folds(first + second, SPLIT_SEED)
+
+
+def test_scores_are_held_out(sample, encoder, report):
+    """Each half is scored with the settings tuned on the other half."""
+    client, name = sample
+    labels = video_labels(client, name)
+    first, second = report["folds"]
+    strategy = "weighted"
+    tuned_on_first = report["strategies"][strategy]["fold_settings"][0]
+    rows = preset_scores(client, name, encoder, strategy, 5, labels, tuned_on_first)
+    for preset in second:
+        assert report["presets"][strategy][preset]["ndcg_at_k"] == pytest.approx(
+            rows[preset]["ndcg_at_k"], abs=1e-4
+        )
+
+
+def test_default_is_the_held_out_best(report):
     assert report["best"] == best_strategy(report["strategies"])
-    assert DEFAULT == report["best"]
+    assert DEFAULTS[SAMPLE_MODEL] == report["best"] == report["default"]
 
 
-def test_best_strategy_beats_the_original_single_string(report):
-    scores = report["strategies"]
-    assert scores[DEFAULT]["ndcg_at_k"] > scores["baseline"]["ndcg_at_k"]
-    assert scores[DEFAULT]["precision_at_k"] > scores["baseline"]["precision_at_k"]
+def test_shipped_settings_are_the_tuned_ones(report):
+    for name in TUNABLE:
+        assert TUNING[SAMPLE_MODEL][name] == report["strategies"][name]["tuned"], name
+
+
+def test_default_meets_the_target_on_held_out_presets(report):
+    scores = report["strategies"][report["default"]]
+    assert scores["precision_at_k"] >= 0.6
+    assert scores["zero_full_match"] == 0
+    baseline = report["strategies"]["baseline"]
+    assert scores["ndcg_at_k"] > baseline["ndcg_at_k"]
+
+
+def test_not_this_feedback_helps_similar(report):
+    not_this = report["similar"]["not_this"]
+    assert not_this["videos"] > 100
+    assert not_this["precision_after"] > not_this["precision_before"]
 
 
 def test_overall_is_the_mean_of_the_presets(report):
     rows = report["presets"]["baseline"].values()
     mean = np.mean([row["precision_at_k"] for row in rows])
     assert report["strategies"]["baseline"]["precision_at_k"] == pytest.approx(mean, abs=1e-3)
+    zero = sum(row["precision_at_k"] == 0 for row in rows)
+    assert report["strategies"]["baseline"]["zero_full_match"] == zero
 
 
 def test_best_strategy_breaks_ties_by_simplicity():
     tied = {"precision_at_k": 0.5, "ndcg_at_k": 0.7}
-    assert best_strategy({"recommend_average": tied, "weighted": tied}) == "weighted"
+    assert best_strategy({"dbsf": tied, "weighted": tied}) == "weighted"
     assert best_strategy({"weighted": tied, "fusion": {**tied, "ndcg_at_k": 0.8}}) == "fusion"
 
 
@@ -111,6 +153,7 @@ def test_confidence_constants_match_a_fresh_calibration(sample, encoder):
     fresh = calibrate_confidence(client, name, encoder)
     stored = CONFIDENCE_THRESHOLDS[SAMPLE_MODEL]
     assert set(fresh) == set(stored) == {*STRATEGIES, search_module.SIMILAR_STRATEGY}
+    assert stored[search_module.SIMILAR_STRATEGY]["medium"] is not None  # not always "low"
     for strategy, levels in fresh.items():
         for level, value in levels.items():
             if value is None or stored[strategy][level] is None:

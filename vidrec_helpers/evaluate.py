@@ -1,49 +1,50 @@
-"""How good are the recommendations? precision@k and nDCG@k of every query strategy.
+"""How good are the recommendations? Held-out precision@k and nDCG@k of every query strategy.
 
 The judge is the labels: a result is fully relevant (grade 2) to an intent x mood preset when
 the video has both that intent and that mood, partly relevant (grade 1) when it has one of
 them, and not relevant (grade 0) otherwise. precision@k counts grade 2; nDCG@k uses the grades
-(linear gain, log2 discount, as scikit-learn's `ndcg_score`). The same labels calibrate the
-confidence levels of `search.py`.
+(linear gain, log2 discount, as scikit-learn's `ndcg_score`).
+
+Protocol: 2-fold cross-validation over the presets. They are shuffled with a fixed seed
+(`SPLIT_SEED`) and halved; each strategy's settings (`queries.TUNABLE`) are tuned on one half
+(best mean nDCG@k) and scored on the other, then the halves swap, so every preset is scored
+by settings that never saw it. The strategy with the best held-out nDCG@k is the model's
+default (`queries.DEFAULTS`). The same labels calibrate the confidence levels of `search.py`.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+import numpy as np
 from qdrant_client import QdrantClient, models
 
-from . import search as search_module
 from .config import VidrecError
 from .labels import INTENTS, MOODS
-from .search import STRATEGIES, QueryEncoder, check_collection, search, similar
+from .queries import STRATEGIES, TUNABLE, QueryEncoder, check_strategy, default_strategy
+from .search import SIMILAR_STRATEGY, check_collection, check_top_k, search, similar
 
+#: Seed of the preset split (numpy's default_rng); fixed so the numbers can be re-run.
+SPLIT_SEED = 12
 Labels = dict[str, tuple[str | None, str | None]]
+Scores = dict[str, float]
 
 
 def video_labels(client: QdrantClient, collection: str) -> Labels:
     """video_id -> (intent, mood) of every video-level point in the collection."""
-    check_collection(client, collection)
-    flt = models.Filter(
-        must=[models.FieldCondition(key="scope", match=models.MatchValue(value="video"))]
+    _, _, count = check_collection(client, collection)
+    scope = models.FieldCondition(key="scope", match=models.MatchValue(value="video"))
+    fields = ["video_id", "intent", "mood"]
+    points, _ = client.scroll(
+        collection, models.Filter(must=[scope]), limit=count, with_payload=fields
     )
     labels: Labels = {}
-    offset = None
-    while True:
-        points, offset = client.scroll(
-            collection,
-            scroll_filter=flt,
-            limit=512,
-            offset=offset,
-            with_payload=["video_id", "intent", "mood"],
-        )
-        for point in points:
-            payload = point.payload or {}
-            labels[payload["video_id"]] = (payload.get("intent"), payload.get("mood"))
-        if offset is None:
-            break
+    for point in points:
+        payload = point.payload or {}
+        labels[payload["video_id"]] = (payload.get("intent"), payload.get("mood"))
     if not any(intent and mood for intent, mood in labels.values()):
         raise VidrecError(
             f"collection {collection!r} has no videos labelled with an intent and a mood: "
@@ -77,66 +78,133 @@ def ndcg_at_k(grades: Sequence[int], all_grades: Iterable[int], k: int) -> float
 
 def presets(labels: Labels) -> list[tuple[str, str]]:
     """The intent x mood pairs having at least one fully relevant video."""
-    present = {label for label in labels.values()}
+    present = set(labels.values())
     return [(i, m) for i in INTENTS for m in MOODS if (i, m) in present]
 
 
-def _scores(grades: Sequence[int], labels: Labels, intent: str, mood: str, k: int) -> dict:
-    all_grades = [grade(label, intent, mood) for label in labels.values()]
+def _scores(video_ids: Sequence[str], labels: Labels, label: tuple[str, str], k: int) -> Scores:
+    grades = [grade(labels.get(v, (None, None)), *label) for v in video_ids]
+    all_grades = [grade(other, *label) for other in labels.values()]
     return {
         "precision_at_k": precision_at_k(grades, k),
         "ndcg_at_k": ndcg_at_k(grades, all_grades, k),
     }
 
 
-def evaluate_strategy(
+def preset_scores(
     client: QdrantClient,
     collection: str,
     encoder: QueryEncoder,
     strategy: str,
     k: int,
     labels: Labels,
-) -> dict[str, dict[str, float]]:
-    """Per preset ("intent|mood"): precision@k and nDCG@k of one strategy."""
-    scores = {}
+    settings: Mapping[str, float] | None = None,
+) -> dict[str, Scores]:
+    """Per preset ("intent|mood"): precision@k and nDCG@k of one strategy with given settings."""
+    rows = {}
     for intent, mood in presets(labels):
-        response = search(
-            client, collection, encoder, intent=intent, mood=mood, top_k=k, strategy=strategy
+        found = search(
+            client, collection, encoder, intent=intent, mood=mood, top_k=k,
+            strategy=strategy, settings=settings,
+        )  # fmt: skip
+        ids = [result.video_id for result in found.results]
+        rows[f"{intent}|{mood}"] = _scores(ids, labels, (intent, mood), k)
+    return rows
+
+
+def summary(rows: Mapping[str, Scores]) -> dict[str, float]:
+    """Mean precision@k and nDCG@k, and how many rows have no full match in their top k."""
+    values = list(rows.values())
+    means = {m: round(float(np.mean([r[m] for r in values])), 4) for m in values[0]}
+    return {**means, "zero_full_match": sum(r["precision_at_k"] == 0 for r in values)}
+
+
+def folds(names: Sequence[str], seed: int = SPLIT_SEED) -> tuple[list[str], list[str]]:
+    """The two halves of `names` after a shuffle with `seed` (each half keeps the given order)."""
+    order = np.random.default_rng(seed).permutation(len(names))
+    half = len(names) // 2
+    return [names[i] for i in sorted(order[:half])], [names[i] for i in sorted(order[half:])]
+
+
+def settings_grid(strategy: str) -> list[dict[str, float]]:
+    """Every combination of the strategy's tunable settings ([{}] when it has none)."""
+    grid = TUNABLE.get(strategy, {})
+    return [dict(zip(grid, values, strict=True)) for values in itertools.product(*grid.values())]
+
+
+def _best(runs: Sequence[Mapping[str, Scores]], names: Sequence[str]) -> int:
+    """Index of the run with the best mean nDCG@k (then precision@k) over `names`."""
+
+    def rank(index: int) -> tuple[float, float, int]:
+        rows = [runs[index][name] for name in names]
+        return (
+            round(float(np.mean([r["ndcg_at_k"] for r in rows])), 9),
+            round(float(np.mean([r["precision_at_k"] for r in rows])), 9),
+            -index,
         )
-        grades = [
-            grade(labels.get(r.video_id, (None, None)), intent, mood) for r in response.results
-        ]
-        scores[f"{intent}|{mood}"] = _scores(grades, labels, intent, mood, k)
-    return scores
+
+    return max(range(len(runs)), key=rank)
+
+
+def cross_validate(
+    client: QdrantClient,
+    collection: str,
+    encoder: QueryEncoder,
+    strategy: str,
+    k: int,
+    labels: Labels,
+    seed: int = SPLIT_SEED,
+) -> dict[str, Any]:
+    """Held-out scores of one strategy: tuned on each half of the presets, scored on the other.
+
+    Returns {"held_out": {preset: scores}, "fold_settings": [settings per fold], "tuned":
+    the settings best on all presets (what `queries.TUNING` ships)}.
+    """
+    grid = settings_grid(strategy) or [None]
+    runs = [preset_scores(client, collection, encoder, strategy, k, labels, s) for s in grid]
+    first, second = folds(list(runs[0]), seed)
+    held_out: dict[str, Scores] = {}
+    chosen = []
+    for tune, test in ((first, second), (second, first)):
+        best = _best(runs, tune)
+        chosen.append(grid[best] or {})
+        held_out.update({name: runs[best][name] for name in test})
+    tuned = grid[_best(runs, list(runs[0]))] or {}
+    return {"held_out": held_out, "fold_settings": chosen, "tuned": tuned}
 
 
 def evaluate_similar(
-    client: QdrantClient, collection: str, k: int, labels: Labels
-) -> dict[str, float]:
-    """precision@k and nDCG@k of `similar([video])`, judged by the video's own intent and mood."""
-    totals = []
-    for video_id, (intent, mood) in labels.items():
-        if not (intent and mood):
-            continue
-        results = similar(client, collection, [video_id], top_k=k).results
-        grades = [grade(labels.get(r.video_id, (None, None)), intent, mood) for r in results]
-        others = {key: value for key, value in labels.items() if key != video_id}
-        totals.append(_scores(grades, others, intent, mood, k))
-    return _mean(totals)
+    client: QdrantClient,
+    collection: str,
+    k: int,
+    labels: Labels,
+    encoder: QueryEncoder | None = None,
+) -> dict[str, Any]:
+    """`similar([video])` judged by the video's own intent and mood (leave-one-out), and "not this".
 
-
-def _mean(rows: Sequence[dict[str, float]]) -> dict[str, float]:
-    if not rows:
-        return {"precision_at_k": 0.0, "ndcg_at_k": 0.0}
-    return {name: round(sum(r[name] for r in rows) / len(rows), 4) for name in rows[0]}
-
-
-def best_strategy(strategies: dict[str, dict[str, float]]) -> str:
-    """The strategy with the highest nDCG@k; precision@k breaks ties, then the simpler strategy.
-
-    (With no negative examples, `recommend_average` ranks exactly as `weighted` with equal
-    weights: the average of unit vectors points the same way as their sum.)
+    "not this": for every video whose top k holds a wrong video, the first wrong one is marked
+    as disliked and the query re-run; precision@k before and after, over those videos.
     """
+    rows, before, after = {}, [], []
+    for video_id, label in labels.items():
+        if not all(label):
+            continue
+        others = {key: value for key, value in labels.items() if key != video_id}
+        found = similar(client, collection, [video_id], top_k=k, encoder=encoder).results
+        rows[video_id] = _scores([r.video_id for r in found], others, label, k)
+        wrong = [r.video_id for r in found if labels.get(r.video_id) != label]
+        if wrong:
+            again = similar(client, collection, [video_id], wrong[:1], top_k=k, encoder=encoder)
+            before.append(rows[video_id]["precision_at_k"])
+            ids = [r.video_id for r in again.results]
+            after.append(_scores(ids, others, label, k)["precision_at_k"])
+    not_this = {"videos": len(before), "precision_before": round(float(np.mean(before)), 4)}
+    not_this["precision_after"] = round(float(np.mean(after)), 4)
+    return {**summary(rows), "videos": len(rows), "not_this": not_this}
+
+
+def best_strategy(strategies: Mapping[str, Mapping[str, float]]) -> str:
+    """The strategy with the highest nDCG@k; precision@k breaks ties, then the simpler strategy."""
     order = list(STRATEGIES)
 
     def rank(name: str) -> tuple[float, float, int]:
@@ -155,25 +223,30 @@ def evaluate(
     strategies: Sequence[str] | None = None,
     details: bool = False,
     include_similar: bool = False,
+    seed: int = SPLIT_SEED,
 ) -> dict[str, Any]:
-    """precision@k and nDCG@k of every strategy over the intent x mood presets (`vidrec evaluate --json`).
+    """Held-out precision@k and nDCG@k of every strategy over the presets (`vidrec evaluate --json`).
 
-    Shape: {"k", "default", "best", "model", "collection", "queries",
-    "strategies": {name: {"precision_at_k", "ndcg_at_k"}}}, plus "presets" (per preset, when
-    `details`) and "similar" (the `similar` recommender, when `include_similar`).
+    Shape: {"k", "protocol", "split_seed", "folds", "default", "best", "model", "collection",
+    "queries", "strategies": {name: {"precision_at_k", "ndcg_at_k", "zero_full_match",
+    "tuned", "fold_settings"}}}, plus "presets" (held-out scores per preset, when `details`)
+    and "similar" (`evaluate_similar`, when `include_similar`). "best" is the strategy to
+    make the default for this model (`queries.DEFAULTS`).
     """
-    search_module.check_top_k(k)
+    check_top_k(k)
     labels = video_labels(client, collection)
-    names = list(strategies or STRATEGIES)
+    names = [check_strategy(name) for name in strategies or STRATEGIES]
+    held_out, overall = {}, {}
     for name in names:
-        search_module.check_strategy(name)
-    per_preset = {
-        name: evaluate_strategy(client, collection, encoder, name, k, labels) for name in names
-    }
-    overall = {name: _mean(list(per_preset[name].values())) for name in names}
+        run = cross_validate(client, collection, encoder, name, k, labels, seed)
+        held_out[name] = run.pop("held_out")
+        overall[name] = {**summary(held_out[name]), **run}
     report: dict[str, Any] = {
         "k": k,
-        "default": search_module.DEFAULT,
+        "protocol": "2-fold cross-validation over the presets: tuned on one half, scored on the other",
+        "split_seed": seed,
+        "folds": list(folds([f"{i}|{m}" for i, m in presets(labels)], seed)),
+        "default": default_strategy(encoder.model),
         "best": best_strategy(overall),
         "model": encoder.model,
         "collection": collection,
@@ -182,11 +255,11 @@ def evaluate(
     }
     if details:
         report["presets"] = {
-            name: {preset: {m: round(v, 4) for m, v in row.items()} for preset, row in rows.items()}
-            for name, rows in per_preset.items()
+            name: {p: {m: round(v, 4) for m, v in row.items()} for p, row in rows.items()}
+            for name, rows in held_out.items()
         }
     if include_similar:
-        report["similar"] = evaluate_similar(client, collection, k, labels)
+        report["similar"] = evaluate_similar(client, collection, k, labels, encoder)
     return report
 
 
@@ -214,36 +287,6 @@ def thresholds_from(
     return levels
 
 
-def scored_hits(
-    client: QdrantClient,
-    collection: str,
-    encoder: QueryEncoder,
-    strategy: str,
-    depth: int,
-    labels: Labels,
-) -> list[tuple[float, bool]]:
-    """(score, fully relevant) of the top `depth` results of every preset, for one strategy."""
-    hits = []
-    for intent, mood in presets(labels):
-        response = search(
-            client, collection, encoder, intent=intent, mood=mood, top_k=depth, strategy=strategy
-        )
-        hits += [(r.score, labels.get(r.video_id) == (intent, mood)) for r in response.results]
-    return hits
-
-
-def similar_hits(
-    client: QdrantClient, collection: str, depth: int, labels: Labels
-) -> list[tuple[float, bool]]:
-    """(score, same intent and mood) of the top `depth` `similar` results of every labelled video."""
-    hits = []
-    for video_id, label in labels.items():
-        if all(label):
-            results = similar(client, collection, [video_id], top_k=depth).results
-            hits += [(r.score, labels.get(r.video_id) == label) for r in results]
-    return hits
-
-
 def calibrate_confidence(
     client: QdrantClient,
     collection: str,
@@ -254,35 +297,52 @@ def calibrate_confidence(
 ) -> dict[str, dict[str, float | None]]:
     """Confidence thresholds per strategy (and for `similar`) from a labelled collection.
 
-    Run it on your own labelled Marengo collection and pass the result to
-    `search.register_thresholds(model, thresholds)`; the sample's thresholds are the constants
-    in `search.CONFIDENCE_THRESHOLDS`.
+    Hits are the top `depth` results of every preset (of every video for `similar`). Run it on
+    your own labelled Marengo collection (`vidrec evaluate --calibrate`) and pass the result to
+    `search.register_thresholds(model, thresholds)`; the sample's are in
+    `search.CONFIDENCE_THRESHOLDS`.
     """
     labels = video_labels(client, collection)
-    thresholds = {
-        name: thresholds_from(
-            scored_hits(client, collection, encoder, name, depth, labels), high, medium
-        )
-        for name in STRATEGIES
-    }
-    hits = similar_hits(client, collection, depth, labels)
-    thresholds[search_module.SIMILAR_STRATEGY] = thresholds_from(hits, high, medium)
+    thresholds = {}
+    for name in STRATEGIES:
+        hits = []
+        for intent, mood in presets(labels):
+            found = search(
+                client, collection, encoder, intent=intent, mood=mood, top_k=depth, strategy=name
+            )
+            hits += [(r.score, labels.get(r.video_id) == (intent, mood)) for r in found.results]
+        thresholds[name] = thresholds_from(hits, high, medium)
+    hits = []
+    for video_id, label in labels.items():
+        if all(label):
+            found = similar(client, collection, [video_id], top_k=depth, encoder=encoder)
+            hits += [(r.score, labels.get(r.video_id) == label) for r in found.results]
+    thresholds[SIMILAR_STRATEGY] = thresholds_from(hits, high, medium)
     return thresholds
 
 
-def format_report(report: dict[str, Any]) -> str:
+def format_report(report: Mapping[str, Any]) -> str:
     """The evaluation as a small text table (one row per strategy, the default marked)."""
     k = report["k"]
-    lines = [f"{'strategy':<20}{f'precision@{k}':>14}{f'nDCG@{k}':>10}"]
+    lines = [f"{'strategy':<20}{f'precision@{k}':>14}{f'nDCG@{k}':>10}{'zero-match':>12}"]
     rows = dict(report["strategies"])
     if "similar" in report:
         rows["similar (by video)"] = report["similar"]
     for name, scores in rows.items():
         mark = "  <- default" if name == report["default"] else ""
         lines.append(
-            f"{name:<20}{scores['precision_at_k']:>14.3f}{scores['ndcg_at_k']:>10.3f}{mark}"
+            f"{name:<20}{scores['precision_at_k']:>14.3f}{scores['ndcg_at_k']:>10.3f}"
+            f"{scores['zero_full_match']:>12}{mark}"
+        )
+    if "similar" in report:
+        nt = report["similar"]["not_this"]
+        lines.append(
+            f"similar + 'not this' on the first wrong result ({nt['videos']} videos): "
+            f"precision@{k} {nt['precision_before']:.3f} -> {nt['precision_after']:.3f}"
         )
     lines.append(
-        f"({report['queries']} intent x mood presets, {report['model']}, {report['collection']})"
+        f"(held out: {report['protocol']}, seed {report['split_seed']}; {report['queries']} "
+        f"intent x mood presets, {report['model']}, {report['collection']}; zero-match = "
+        "presets (videos for similar) with no full match in the top k)"
     )
     return "\n".join(lines)

@@ -1,50 +1,57 @@
-"""The intents (categories) and moods of the original demo, as data.
+"""The intents (categories) and moods of the original demo, as data (data/labels.json).
 
-Each label has a short description; query composition embeds these descriptions,
-never the bare label alone.
+Each label has a few phrasings written from what the label means (never copied from the
+catalog's texts). A label's query vector is the mean of its phrasings' vectors (a prompt
+ensemble); the first phrasing is the label's description, shown in the UI and used by the
+original single-string query.
 """
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 from .config import VidrecError
 
-#: The six intents of the original demo, each with the description a query uses.
-INTENTS: dict[str, str] = {
-    "sci-fi": "science fiction with spaceships, robots, aliens and futuristic cities",
-    "cartoon": "classic cartoon slapstick with talking animals, chases and silly gags",
-    "kids": "gentle shows for young children about counting, colours, friendship and bedtime",
-    "family": "stories about parents, grandparents and siblings at home, for all ages together",
-    "adventure": "adventure journeys and quests through jungles, mountains, oceans and treasure maps",
-    "fantasy": "fantasy worlds with dragons, wizards, fairies and enchanted kingdoms",
-}
+LABELS_PATH = Path(__file__).resolve().parent.parent / "data" / "labels.json"
 
-#: The five moods of the original demo, each with the description a query uses.
-MOODS: dict[str, str] = {
-    "comedy": "funny and lighthearted, full of jokes and pratfalls",
-    "fantasy": "dreamlike, surreal and otherworldly",
-    "action": "fast-paced action with chases, races, fights and escapes",
-    "musical": "musical, where characters sing, dance and play instruments",
-    "magical": "magical and full of wonder, with spells, glowing lights and sparkles",
+#: Phrasings per label kind ("intent", "mood") and label, the description first.
+PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
+    kind: {name: tuple(texts) for name, texts in labels.items()}
+    for kind, labels in json.loads(LABELS_PATH.read_text(encoding="utf-8")).items()
 }
+#: The six intents of the original demo and their descriptions.
+INTENTS: dict[str, str] = {name: texts[0] for name, texts in PHRASES["intent"].items()}
+#: The five moods of the original demo and their descriptions.
+MOODS: dict[str, str] = {name: texts[0] for name, texts in PHRASES["mood"].items()}
+
+
+def check_label(kind: str, value: object) -> str:
+    """Return `value` if it is a known intent (or mood), else an error listing the valid ones."""
+    valid = INTENTS if kind == "intent" else MOODS
+    if value not in valid:
+        raise VidrecError(f"unknown {kind} {value!r}: choose one of {', '.join(valid)}")
+    return str(value)
 
 
 def check_intent(intent: str) -> str:
     """Return `intent` if known, else raise an error listing the valid ones."""
-    if intent not in INTENTS:
-        raise VidrecError(f"unknown intent {intent!r}: choose one of {', '.join(INTENTS)}")
-    return intent
+    return check_label("intent", intent)
 
 
 def check_mood(mood: str) -> str:
     """Return `mood` if known, else raise an error listing the valid ones."""
-    if mood not in MOODS:
-        raise VidrecError(f"unknown mood {mood!r}: choose one of {', '.join(MOODS)}")
-    return mood
+    return check_label("mood", mood)
 
 
 def baseline_query(intent: str, mood: str) -> str:
     """The original demo's single query string: Recommend: "<intent description>" videos "<mood>"."""
-    return f'Recommend: "{INTENTS[check_intent(intent)]}" videos "{check_mood(mood)}"'
+    return f'Recommend: "{INTENTS[check_label("intent", intent)]}" videos "{check_label("mood", mood)}"'
+
+
+def all_phrases() -> list[str]:
+    """Every phrasing of every label, in a fixed order (the texts of data/label_vectors.parquet)."""
+    return [text for labels in PHRASES.values() for texts in labels.values() for text in texts]
 
 
 def preset_names() -> list[str]:
@@ -57,10 +64,8 @@ def preset_names() -> list[str]:
 def query_text(name: str) -> str:
     """The text embedded for a precomputed query name (see `preset_names`)."""
     kind, _, value = name.partition(":")
-    if kind == "intent":
-        return INTENTS[check_intent(value)]
-    if kind == "mood":
-        return MOODS[check_mood(value)]
+    if kind in ("intent", "mood"):
+        return PHRASES[kind][check_label(kind, value)][0]
     if kind == "preset":
         intent, _, mood = value.partition("|")
         return baseline_query(intent, mood)

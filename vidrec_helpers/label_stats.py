@@ -1,0 +1,115 @@
+"""Label vectors seen through a collection: score statistics read once, contrasts, profiles.
+
+A cosine of 0.4 means little on its own: each label vector has its own typical score over a
+collection. A sample of the collection's vectors, read once per collection (never per query),
+gives every label its mean and spread, so scores become z-scores that can be compared and
+combined. On top of them: a label's *contrast* (the label minus the other labels of its kind)
+and a video's *profile* (its z-scores against every label).
+"""
+
+from __future__ import annotations
+
+import weakref
+from dataclasses import dataclass, field
+
+import numpy as np
+from qdrant_client import QdrantClient
+
+from .labels import PHRASES
+from .records import unit
+
+#: Points read once per collection to estimate the score statistics of any vector.
+SAMPLE_POINTS = 4096
+
+
+@dataclass
+class CollectionSample:
+    """Vectors read once per collection, grouped per video.
+
+    When `complete` (the collection fits in the sample), `segments` holds every vector of each
+    video, and two-stage queries read a candidate's clips here instead of asking Qdrant.
+    """
+
+    points: np.ndarray
+    segments: dict[str, np.ndarray]
+    complete: bool
+    #: The mean vector of each sampled video (its video-level and clip vectors), one per row.
+    videos: np.ndarray = field(init=False, repr=False)
+    #: The LabelSpace of each model seen through this sample, built on first use.
+    spaces: dict[str, LabelSpace] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        self.videos = np.asarray([rows.mean(axis=0) for rows in self.segments.values()])
+
+    def space(self, model: str | None, labels: np.ndarray) -> LabelSpace:
+        """The label statistics of `model`'s label vectors over this sample (computed once)."""
+        if str(model) not in self.spaces:
+            self.spaces[str(model)] = LabelSpace(labels, self)
+        return self.spaces[str(model)]
+
+
+_SAMPLES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def collection_sample(client: QdrantClient, collection: str, points: int) -> CollectionSample:
+    """Up to SAMPLE_POINTS vectors of the collection, read once (again when it grows)."""
+    cache = _SAMPLES.setdefault(client, {})
+    if (collection, points) not in cache:
+        records, _ = client.scroll(
+            collection, limit=SAMPLE_POINTS, with_payload=["video_id"], with_vectors=True
+        )
+        vectors = np.asarray([record.vector for record in records], dtype=np.float32)
+        owners = np.asarray([str((record.payload or {}).get("video_id")) for record in records])
+        segments = {owner: vectors[owners == owner] for owner in dict.fromkeys(owners)}
+        cache[(collection, points)] = CollectionSample(vectors, segments, len(records) == points)
+    return cache[(collection, points)]
+
+
+def standardize(values: np.ndarray, reference: np.ndarray) -> np.ndarray:
+    """`values` as z-scores of the distribution of `reference`."""
+    return (values - reference.mean()) / (reference.std() or 1.0)
+
+
+class LabelSpace:
+    """Every label vector of one model (intents then moods), with its statistics in a collection."""
+
+    def __init__(self, labels: np.ndarray, sample: CollectionSample) -> None:
+        self.labels, self.sample = labels, sample
+        video_scores = sample.videos @ labels.T
+        self.video_mean = video_scores.mean(axis=0)
+        # A one-video collection has no spread: leave its scores unscaled rather than divide by 0.
+        self.point_std = np.fmax((sample.points @ labels.T).std(axis=0), 1e-6)
+        self.video_std = np.fmax(video_scores.std(axis=0), 1e-6)
+
+    @staticmethod
+    def rows(kind: str) -> slice:
+        """The rows of a label kind in `labels`."""
+        start = 0 if kind == "intent" else len(PHRASES["intent"])
+        return slice(start, start + len(PHRASES[kind]))
+
+    def contrast(self, kind: str, name: str) -> np.ndarray:
+        """The label minus the mean of the other labels of its kind, each over its spread.
+
+        "musical" then means "more musical than comedy, action, ... are", which the shared
+        tone of every cartoon description cannot fake.
+        """
+        scaled = self.labels[self.rows(kind)] / self.point_std[self.rows(kind), None]
+        index = list(PHRASES[kind]).index(name)
+        others = (scaled.sum(axis=0) - scaled[index]) / (len(scaled) - 1)
+        return unit(scaled[index] - others)
+
+    def z(self, means: np.ndarray) -> np.ndarray:
+        """z-scores of videos (mean vectors, one per row) against every label."""
+        return (means @ self.labels.T - self.video_mean) / self.video_std
+
+    def share(self, kind: str, name: str, means: np.ndarray, temperature: float) -> np.ndarray:
+        """Per video, the log of the label's softmax share among the labels of its kind."""
+        scores = self.z(means)[:, self.rows(kind)] / temperature
+        top = scores.max(axis=1, keepdims=True)
+        total = np.log(np.exp(scores - top).sum(axis=1)) + top[:, 0]
+        return scores[:, list(PHRASES[kind]).index(name)] - total
+
+    def profile(self, means: np.ndarray) -> np.ndarray:
+        """Unit label profiles of videos: how far above its mean each label scores, per row."""
+        profiles = self.z(np.atleast_2d(means))
+        return profiles / np.fmax(np.linalg.norm(profiles, axis=1, keepdims=True), 1e-12)
