@@ -18,11 +18,11 @@ CONFIDENCE_THRESHOLDS: dict[str, dict[str, dict[str, float | None]]] = {
         "baseline": {"high": None, "medium": None},
         "weighted": {"high": None, "medium": 0.487},
         "fusion": {"high": None, "medium": None},
-        "dbsf": {"high": None, "medium": 1.623},
-        "zmin": {"high": None, "medium": 1.916},
-        "contrast": {"high": 2.314, "medium": 1.328},
-        "contrast_video": {"high": 1.751, "medium": 0.995},
-        "similar": {"high": 0.917, "medium": 0.779},
+        "dbsf": {"high": None, "medium": 1.622},
+        "zmin": {"high": None, "medium": 1.942},
+        "contrast": {"high": 2.311, "medium": 1.351},
+        "contrast_video": {"high": 1.752, "medium": 0.994},
+        "similar": {"high": 0.917, "medium": 0.777},
     },
 }
 #: What the levels mean, in one line for a result list.
