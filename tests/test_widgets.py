@@ -441,3 +441,10 @@ def test_vidrec_app_options():
     args = build_parser().parse_args(argv)
     assert args.func is cmd_app and args.port == 9000 and args.no_browser
     assert args.cull_after == 5 and args.max_kernels == 2
+
+
+def test_status_line_explains_the_confidence_levels_once_there_are_results():
+    status = {"mode": "offline", "model": "all-MiniLM-L6-v2", "points": 750}
+    assert "confidence: high" not in status_html(status, RecommenderState())
+    with_results = RecommenderState(results=(result(),), took_ms=3.0)
+    assert "confidence: high = at least 80 %" in status_html(status, with_results)

@@ -16,7 +16,7 @@ import jinja2
 
 from .config import VidrecError
 from .labels import INTENTS, MOODS
-from .search import MAX_EXAMPLE_IDS, Result
+from .search import CONFIDENCE_NOTE, MAX_EXAMPLE_IDS, Result
 
 if TYPE_CHECKING:  # the UI needs search, similar, status and free_text_available
     from .session import Session
@@ -235,7 +235,8 @@ def status_html(status: Mapping[str, Any], state: RecommenderState) -> str:
         took = f"{len(state.results)} results in {state.took_ms:.0f} ms ({how})"
     mode, model = status.get("mode", "?"), status.get("model", "?")
     points = int(status.get("points", 0))
-    return str(TEMPLATES.module.status(mode, model, points, took, state.message))
+    note = CONFIDENCE_NOTE if state.results else ""  # what high / medium / low mean
+    return str(TEMPLATES.module.status(mode, model, points, took, state.message, note))
 
 
 def query_hint_html(state: RecommenderState) -> str:
