@@ -14,7 +14,7 @@ import pytest
 from conftest import live_environment
 from nbclient import NotebookClient
 
-from vidrec_helpers.storage import LocalS3Server
+from vidrec_standins.s3 import LocalS3Server
 from vidrec_standins.twelvelabs import TwelveLabsStandIn as FakeTwelveLabs
 
 NOTEBOOKS = sorted((Path(__file__).resolve().parent.parent / "notebooks").glob("0*.ipynb"))
@@ -24,7 +24,7 @@ NOTEBOOKS = sorted((Path(__file__).resolve().parent.parent / "notebooks").glob("
 def live_env(tmp_path_factory):
     cache = tmp_path_factory.mktemp("live-cache")
     with (
-        FakeTwelveLabs(processing_seconds=0.1, default_duration=7.0) as fake,
+        FakeTwelveLabs(processing_seconds=0.1) as fake,
         LocalS3Server() as s3,
     ):
         environment = live_environment(fake, s3, "vidrec-live-notebooks")

@@ -45,8 +45,7 @@ def s3_client(settings: Settings | None = None) -> Any:
         if session.get_credentials() is None:
             raise NoCredentialsError()
         endpoint = settings.aws_endpoint_url
-        config = _client_config(custom_endpoint=not is_aws(endpoint))
-        return session.client("s3", endpoint_url=endpoint, config=config)
+        return session.client("s3", endpoint_url=endpoint, config=_client_config(endpoint))
     except (NoCredentialsError, PartialCredentialsError) as error:
         raise VidrecError(_NO_CREDENTIALS) from error
     except ProfileNotFound as error:
@@ -81,23 +80,20 @@ def is_aws(endpoint_url: str | None) -> bool:
     return host.endswith((".amazonaws.com", ".amazonaws.com.cn"))
 
 
-def _client_config(custom_endpoint: bool) -> Config:
+def _client_config(endpoint_url: str | None) -> Config:
     """SigV4; on AWS `<bucket>.s3.<region>.amazonaws.com`, elsewhere path style, fewer checksums.
 
     botocore's default AWS host, `<bucket>.s3.amazonaws.com`, redirects new buckets outside
     us-east-1 (breaking the signature) and never serves opt-in regions. Several S3-compatible
     servers reject botocore's new default checksums, and `bucket.localhost` may not resolve.
     """
-    if not custom_endpoint:
-        virtual = {"addressing_style": "virtual", "us_east_1_regional_endpoint": "regional"}
-        return Config(signature_version="s3v4", max_pool_connections=32, s3=virtual)
-    return Config(
-        signature_version="s3v4",
-        max_pool_connections=32,
-        s3={"addressing_style": "path"},
-        request_checksum_calculation="when_required",
-        response_checksum_validation="when_required",
-    )
+    if is_aws(endpoint_url):
+        s3 = {"addressing_style": "virtual", "us_east_1_regional_endpoint": "regional"}
+        return Config(signature_version="s3v4", max_pool_connections=32, s3=s3)
+    checksums = {"request_checksum_calculation": "when_required"}
+    checksums["response_checksum_validation"] = "when_required"
+    path_style = {"addressing_style": "path"}
+    return Config(signature_version="s3v4", max_pool_connections=32, s3=path_style, **checksums)
 
 
 def bucket_name(settings: Settings | None = None) -> str:
@@ -154,11 +150,10 @@ def url_lifetime(client: Any, seconds: int) -> tuple[int, str]:
     if credentials is None or not credentials.get_frozen_credentials().token:
         return seconds, ""
     expiry = getattr(credentials, "_expiry_time", None)
+    limit, why = MAX_TEMPORARY_EXPIRES, "that last 36 hours at most (STS)"
     if expiry is not None:
-        left = int((expiry - datetime.now(timezone.utc)).total_seconds())
-        limit, why = max(1, left), f"that expire at {expiry:%Y-%m-%d %H:%M} UTC"
-    else:
-        limit, why = MAX_TEMPORARY_EXPIRES, "that last 36 hours at most (STS)"
+        limit = max(1, int((expiry - datetime.now(timezone.utc)).total_seconds()))
+        why = f"that expire at {expiry:%Y-%m-%d %H:%M} UTC"
     if seconds <= limit:
         return seconds, ""
     # one wording per session, so a warning about it is shown once, not once per URL
