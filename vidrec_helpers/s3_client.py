@@ -40,24 +40,10 @@ def s3_client(settings: Settings | None = None) -> Any:
     settings = settings or get_settings()
     if settings.mode == "offline":
         return local_client(ensure_local_s3())
-    try:
-        session = _live_session(settings)
-        if session.get_credentials() is None:
-            raise NoCredentialsError()
-        endpoint = settings.aws_endpoint_url
-        return session.client("s3", endpoint_url=endpoint, config=_client_config(endpoint))
-    except (NoCredentialsError, PartialCredentialsError) as error:
-        raise VidrecError(_NO_CREDENTIALS) from error
-    except ProfileNotFound as error:
-        raise VidrecError(
-            f"{error}: fix AWS_PROFILE, or unset it to use the keys in .env"
-        ) from error
-
-
-_NO_CREDENTIALS = (
-    "AWS credentials not found: set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY in .env "
-    "(or configure an AWS profile), or run offline with VIDREC_MODE=offline"
-)
+    endpoint = settings.aws_endpoint_url
+    return _live_session(settings).client(
+        "s3", endpoint_url=endpoint, config=_client_config(endpoint)
+    )
 
 
 def _live_session(settings: Settings) -> boto3.session.Session:
@@ -71,7 +57,20 @@ def _live_session(settings: Settings) -> boto3.session.Session:
     if bool(key) != bool(secret):
         missing = "AWS_SECRET_ACCESS_KEY" if key else "AWS_ACCESS_KEY_ID"
         raise VidrecError(f"{missing} is not set but its partner is: set both in .env")
-    return boto3.session.Session(key, secret, token if key else None, settings.aws_region)
+    try:
+        session = boto3.session.Session(key, secret, token if key else None, settings.aws_region)
+        if session.get_credentials() is None:
+            raise NoCredentialsError()
+    except (NoCredentialsError, PartialCredentialsError) as error:
+        raise VidrecError(
+            "AWS credentials not found: set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY in .env "
+            "(or configure an AWS profile), or run offline with VIDREC_MODE=offline"
+        ) from error
+    except ProfileNotFound as error:
+        raise VidrecError(
+            f"{error}: fix AWS_PROFILE, or unset it to use the keys in .env"
+        ) from error
+    return session
 
 
 def is_aws(endpoint_url: str | None) -> bool:
@@ -115,11 +114,9 @@ def bucket_name(settings: Settings | None = None) -> str:
 
 def _account_id(settings: Settings) -> str:
     """The AWS account of the credentials (STS GetCallerIdentity needs no permission)."""
+    sts = _live_session(settings).client("sts", region_name=settings.aws_region)
     try:
-        sts = _live_session(settings).client("sts", region_name=settings.aws_region)
         return str(sts.get_caller_identity()["Account"])
-    except (NoCredentialsError, PartialCredentialsError) as error:
-        raise VidrecError(_NO_CREDENTIALS) from error
     except (BotoCoreError, ClientError) as error:
         raise VidrecError(
             f"cannot name the S3 bucket from the AWS account ({mask_secrets(str(error))}): "

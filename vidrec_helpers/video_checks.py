@@ -61,20 +61,15 @@ class VideoInfo:
     has_audio: bool
     codec: str
 
-    @property
-    def aspect_ratio(self) -> float:
-        """Long side over short side (1.0 for a square, 1.78 for 16:9 either way up)."""
-        return max(self.width, self.height) / max(1, min(self.width, self.height))
-
 
 class VideoCheckError(VidrecError):
     """A video file that TwelveLabs would reject, with the reason and what to do."""
 
 
 def _human_size(size: float) -> str:
-    """Bytes as a short text: 512 B, 97.8 KB, 4.2 GB."""
-    for unit in ("B", "KB", "MB", "GB"):
-        if size < 1024 or unit == "GB":
+    """Bytes as a short text: 512 B, 97.8 KB, 4.0 GB."""
+    for unit in ("B", "KB", "MB"):
+        if size < 1024:
             return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
         size /= 1024
     return f"{size:.1f} GB"
@@ -146,15 +141,15 @@ def _check_limits(name: str, info: VideoInfo, limits: VideoLimits) -> None:
             f"{name} lasts {info.duration:.1f} s; Marengo needs {limits.min_duration:g} s to "
             f"{limits.max_duration / 3600:g} h: trim it or pick another video"
         )
-    short, long = sorted((info.width, info.height))
+    short, long = sorted((info.width, info.height))  # either way up
     if short < limits.min_side or long > limits.max_long_side or short > limits.max_short_side:
         raise VideoCheckError(
             f"{name} is {info.width}x{info.height}; Marengo needs {limits.min_side}x{limits.min_side} "
             f"to {limits.max_long_side}x{limits.max_short_side} pixels: re-encode it at another size"
         )
-    if info.aspect_ratio > limits.max_aspect_ratio + 1e-9:
+    if long / max(1, short) > limits.max_aspect_ratio + 1e-9:
         raise VideoCheckError(
-            f"{name} has an aspect ratio of {info.aspect_ratio:.2f}:1; Marengo accepts 1:1 to "
+            f"{name} has an aspect ratio of {long / max(1, short):.2f}:1; Marengo accepts 1:1 to "
             f"{limits.max_aspect_ratio:g}:1 (landscape or portrait): crop or pad it"
         )
 
