@@ -30,6 +30,7 @@ from vidrec_helpers import s3_client as connection
 from vidrec_helpers import storage
 from vidrec_helpers.config import Settings, VidrecError
 from vidrec_helpers.records import NotAFileError, VideoSource, file_sha256
+from vidrec_helpers.video_urls import storage_signer
 from vidrec_standins.background import PortBusyError
 from vidrec_standins.s3 import LocalS3Server, ensure_local_s3
 
@@ -595,6 +596,25 @@ def test_custom_endpoint_requires_s3_bucket(no_aws_credentials):
     settings = live_settings(aws_endpoint_url="http://127.0.0.1:9000", **FAKE_KEYS)
     with pytest.raises(VidrecError, match="S3_BUCKET is not set.*AWS_ENDPOINT_URL"):
         connection.bucket_name(settings)
+
+
+def test_url_signer_names_the_bucket_as_uploads_do(no_aws_credentials):
+    """Signing before each task uses bucket_name too: the config default is for offline only."""
+    endpoint = ensure_local_s3()
+    unset = storage_signer(live_settings(aws_endpoint_url=endpoint, **FAKE_KEYS))
+    with pytest.raises(VidrecError, match="S3_BUCKET is not set"):
+        unset("videos/x/a.mp4", 60)
+    mine = storage_signer(live_settings(aws_endpoint_url=endpoint, s3_bucket="mine", **FAKE_KEYS))
+    assert mine("videos/x/a.mp4", 60).startswith(f"{endpoint}/mine/videos/x/a.mp4?")
+
+
+def test_url_signer_on_aws_uses_the_account_bucket(no_aws_credentials, monkeypatch):
+    monkeypatch.setenv("AWS_ENDPOINT_URL_STS", ensure_local_s3())
+    sign = storage_signer(live_settings(aws_region="eu-west-1", **FAKE_KEYS))
+
+    host = urlsplit(sign("videos/x/a.mp4", 60)).hostname
+
+    assert host == "vidrec-123456789012-eu-west-1.s3.eu-west-1.amazonaws.com"
 
 
 # --- hostile file names -------------------------------------------------------------------
