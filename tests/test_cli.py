@@ -114,7 +114,7 @@ def test_doctor_live_without_key_fails_with_the_fix(monkeypatch, capsys):
     reload_settings()
     code, out, _ = run(capsys, "doctor")
     assert code == 1
-    assert "[FAIL] credential TWELVELABS_API_KEY" in out
+    assert "[FAIL] service TwelveLabs: TWELVELABS_API_KEY is not set" in out
     assert "add it to .env" in out
     assert "[FAIL] service S3" in out
 

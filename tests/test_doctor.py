@@ -94,8 +94,10 @@ def test_damaged_embedded_store_hint_names_qdrant_path(tmp_path, monkeypatch):
 
 
 def test_server_hint_names_qdrant_url():
-    fix = doctor.qdrant_fix(settings(qdrant_url="http://127.0.0.1:9"))
-    assert "QDRANT_URL" in fix and "QDRANT_PATH" not in fix
+    unreachable = settings(forced_mode="offline", qdrant_url="http://127.0.0.1:9")
+    qdrant = by_name(doctor.service_checks(unreachable))["service Qdrant"]
+    assert not qdrant.ok
+    assert "QDRANT_URL" in qdrant.detail and "QDRANT_PATH" not in qdrant.detail
 
 
 def test_live_s3_check_uses_the_bucket_name_rules(monkeypatch):

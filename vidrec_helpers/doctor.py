@@ -28,10 +28,7 @@ class Check:
 
 
 def package_checks(extras: tuple[str, ...] = ("local", "analysis", "dev")) -> list[Check]:
-    """Each dependency the installed package declares (pyproject.toml's), extras optional.
-
-    The extras: `local` (free text offline), `analysis` (notebook 06), `dev` (tests).
-    """
+    """Each dependency the installed package declares (pyproject.toml's), extras optional."""
     try:
         declared = importlib.metadata.requires("vidrec-helpers") or []
     except importlib.metadata.PackageNotFoundError:
@@ -83,18 +80,7 @@ def run_checks(settings: Settings) -> list[Check]:
     checks = [Check("python", True, sys.version.split()[0])]
     checks += [Check("mode", True, settings.summary()), *package_checks()]
     checks.append(_guard("sample data", _sample_data, "git checkout -- data/"))
-    if settings.mode == "live":
-        fix = "not set: add it to .env, or run offline with VIDREC_MODE=offline"
-        has_key = settings.twelvelabs_api_key is not None
-        checks.append(Check("credential TWELVELABS_API_KEY", has_key, "set" if has_key else fix))
     return checks + service_checks(settings)
-
-
-def qdrant_fix(settings: Settings) -> str:
-    """What to check when Qdrant fails: the server's settings, or the embedded store's folder."""
-    if settings.qdrant_url:
-        return "check QDRANT_URL / QDRANT_API_KEY, or unset QDRANT_URL to use embedded Qdrant"
-    return f"check QDRANT_PATH (now {settings.qdrant_path}), or set it to another folder"
 
 
 def _qdrant(settings: Settings) -> str:
@@ -125,8 +111,10 @@ def service_checks(settings: Settings) -> list[Check]:
     """Reach each service the mode uses: S3 (or the local S3 server), Qdrant, TwelveLabs."""
     s3_fix = "check AWS credentials, S3_BUCKET and AWS_ENDPOINT_URL in .env"
     checks = [_guard("service S3", lambda: _s3(settings), s3_fix)]
-    checks.append(_guard("service Qdrant", lambda: _qdrant(settings), qdrant_fix(settings)))
-    if settings.mode == "live" and settings.twelvelabs_api_key:
+    store = f"QDRANT_PATH (now {settings.qdrant_path})"  # the embedded store's folder
+    qdrant_fix = f"check {'QDRANT_URL / QDRANT_API_KEY' if settings.qdrant_url else store}"
+    checks.append(_guard("service Qdrant", lambda: _qdrant(settings), qdrant_fix))
+    if settings.mode == "live":  # without a key, the embedder's error says where to set it
         fix = "check TWELVELABS_API_KEY and your network"
         checks.append(_guard("service TwelveLabs", lambda: _twelvelabs(settings), fix))
     return checks
