@@ -117,9 +117,9 @@ def sources_from_paths(paths: Iterable[str | Path]) -> tuple[list[VideoSource], 
 
 def catalog_sources() -> list[VideoSource]:
     """Every sample catalog entry: the real clips with their files, the others by description."""
-    sources = []
+    folder, sources = sample_video_dir(), []
     for entry in load_catalog():
-        path = sample_video_dir() / entry["filename"] if entry["filename"] else None
+        path = folder / entry["filename"] if entry["filename"] else None
         content_hash = file_sha256(path) if path else text_sha256(video_text(entry))
         sources.append(
             VideoSource(
