@@ -18,19 +18,6 @@ if TYPE_CHECKING:  # PyAV is imported on first use: it costs ~0.2 s, and most se
     import av
 
 
-@dataclass(frozen=True)
-class VideoLimits:
-    """What Marengo accepts for a video (durations in seconds, sizes in pixels and bytes)."""
-
-    min_duration: float
-    max_duration: float
-    min_side: int
-    max_long_side: int
-    max_short_side: int
-    max_aspect_ratio: float
-    max_bytes: int
-
-
 # Sources of these numbers, as of twelvelabs 1.3.6:
 # - resolution "360x360 to 5184x2160 pixels" and aspect ratio "between 1:1 and 1:2.4, or between
 #   2.4:1 and 1:1": the video input requirements in the SDK docstrings (twelvelabs/raw_base_client.py,
@@ -39,15 +26,20 @@ class VideoLimits:
 # - duration 4 s to 4 h: the Marengo 3.x input requirements that the Embed v2 docstrings link to
 #   (/v1.3/docs/concepts/models/marengo/marengo-3-0#input-requirements); 4 s is also Marengo 3.0's
 #   default minimum segment length (twelvelabs/types/async_video_input_request.py).
-MARENGO_LIMITS = VideoLimits(
-    min_duration=4.0,
-    max_duration=4 * 3600.0,
-    min_side=360,
-    max_long_side=5184,
-    max_short_side=2160,
-    max_aspect_ratio=2.4,
-    max_bytes=4 * 1024**3,
-)
+@dataclass(frozen=True)
+class VideoLimits:
+    """What a model accepts for a video (seconds, pixels, bytes); the defaults are Marengo's."""
+
+    min_duration: float = 4.0
+    max_duration: float = 4 * 3600.0
+    min_side: int = 360
+    max_long_side: int = 5184
+    max_short_side: int = 2160
+    max_aspect_ratio: float = 2.4
+    max_bytes: int = 4 * 1024**3
+
+
+MARENGO_LIMITS = VideoLimits()
 
 
 @dataclass(frozen=True)
