@@ -61,7 +61,7 @@ def _fake_stats(fake: TwelveLabsStandIn | None) -> dict[str, Any]:
 
 def serve(connection: Any) -> None:
     """Child process: a local S3 server, and a fresh fake TwelveLabs server per run, on command."""
-    from vidrec_helpers.storage import LocalS3Server
+    from vidrec_standins.s3 import LocalS3Server
 
     fake: TwelveLabsStandIn | None = None
     with LocalS3Server() as s3:

@@ -114,13 +114,14 @@ def test_doctor_live_without_key_fails_with_the_fix(monkeypatch, capsys):
     reload_settings()
     code, out, _ = run(capsys, "doctor")
     assert code == 1
-    assert "[FAIL] credential TWELVELABS_API_KEY" in out
+    assert "[FAIL] service TwelveLabs: TWELVELABS_API_KEY is not set" in out
     assert "add it to .env" in out
     assert "[FAIL] service S3" in out
 
 
 def test_doctor_live_against_local_servers_passes(monkeypatch, capsys):
-    from vidrec_helpers.storage import LocalS3Server, ensure_bucket, local_client
+    from vidrec_helpers.storage import ensure_bucket
+    from vidrec_standins.s3 import LocalS3Server, local_client
     from vidrec_standins.twelvelabs import TwelveLabsStandIn as FakeTwelveLabs
 
     with FakeTwelveLabs() as fake, LocalS3Server() as s3:

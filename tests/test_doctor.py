@@ -31,13 +31,16 @@ def test_dependencies_are_the_ones_pyproject_declares():
     """No hand-kept list: doctor checks what the installed package's metadata requires."""
     project = tomllib.loads(open("pyproject.toml", encoding="utf-8").read())["project"]
     declared = project["dependencies"] + [
-        text for extra in ("local", "dev") for text in project["optional-dependencies"][extra]
+        text
+        for extra in ("local", "analysis", "dev")
+        for text in project["optional-dependencies"][extra]
     ]
     names = {Requirement(text).name for text in declared}
     checks = doctor.package_checks()
     assert {check.name.removeprefix("package ") for check in checks} == names
     optional = {c.name for c in checks if not c.required}
-    assert "package sentence-transformers" in optional and "package boto3" not in optional
+    assert {"package sentence-transformers", "package scikit-learn"} <= optional
+    assert "package boto3" not in optional
 
 
 def test_each_requirement_gets_its_fix(monkeypatch):
@@ -47,6 +50,7 @@ def test_each_requirement_gets_its_fix(monkeypatch):
         "boto3>=999",
         "no-such-distribution-vidrec>=1",
         'no-such-local-model-vidrec>=0.1; extra == "local"',
+        'no-such-analysis-vidrec>=1; extra == "analysis"',
         'no-such-docs-tool-vidrec>=1; extra == "docs"',
         'no-such-old-python-backport>=1; python_version < "3.0"',
     ]
@@ -61,6 +65,8 @@ def test_each_requirement_gets_its_fix(monkeypatch):
         "[FAIL] package no-such-distribution-vidrec: not installed: run `pip install -e .`",
         "[FAIL] package no-such-local-model-vidrec (optional): not installed: "
         'run `pip install -e ".[local]"`',
+        "[FAIL] package no-such-analysis-vidrec (optional): not installed: "
+        'run `pip install -e ".[analysis]"`',
     ]
 
 
@@ -88,8 +94,10 @@ def test_damaged_embedded_store_hint_names_qdrant_path(tmp_path, monkeypatch):
 
 
 def test_server_hint_names_qdrant_url():
-    fix = doctor.qdrant_fix(settings(qdrant_url="http://127.0.0.1:9"))
-    assert "QDRANT_URL" in fix and "QDRANT_PATH" not in fix
+    unreachable = settings(forced_mode="offline", qdrant_url="http://127.0.0.1:9")
+    qdrant = by_name(doctor.service_checks(unreachable))["service Qdrant"]
+    assert not qdrant.ok
+    assert "QDRANT_URL" in qdrant.detail and "QDRANT_PATH" not in qdrant.detail
 
 
 def test_live_s3_check_uses_the_bucket_name_rules(monkeypatch):

@@ -21,8 +21,9 @@ from vidrec_helpers.pipeline import ingest
 from vidrec_helpers.records import Segment, VideoEmbedding, unit
 from vidrec_helpers.samples import load_catalog, sample_videos
 from vidrec_helpers.search import QueryEncoder, search
-from vidrec_helpers.storage import LocalS3Server, UploadFailure
+from vidrec_helpers.storage import UploadFailure
 from vidrec_standins.media import make_test_video
+from vidrec_standins.s3 import LocalS3Server
 from vidrec_standins.twelvelabs import TwelveLabsStandIn as FakeTwelveLabs
 
 FAST_POLL = PollPolicy(initial=0.01, factor=1.5, maximum=0.05, timeout=20)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from packaging.requirements import Requirement
 
-from .config import Settings, mask_secrets
+from .config import Settings, VidrecError, mask_secrets
 
 
 @dataclass
@@ -27,7 +27,7 @@ class Check:
         return mask_secrets(f"{mark} {self.name}{optional}: {self.detail}")
 
 
-def package_checks(extras: tuple[str, ...] = ("local", "dev")) -> list[Check]:
+def package_checks(extras: tuple[str, ...] = ("local", "analysis", "dev")) -> list[Check]:
     """Each dependency the installed package declares (pyproject.toml's), extras optional."""
     try:
         declared = importlib.metadata.requires("vidrec-helpers") or []
@@ -37,12 +37,10 @@ def package_checks(extras: tuple[str, ...] = ("local", "dev")) -> list[Check]:
     checks = []
     for requirement in map(Requirement, declared):
         marker = requirement.marker
-        if marker is None or marker.evaluate({"extra": ""}):
-            checks.append(check_requirement(requirement))
-            continue
-        extra = next((extra for extra in extras if marker.evaluate({"extra": extra})), None)
-        if extra is not None:  # else another extra, or another platform's requirement
-            checks.append(check_requirement(requirement, extra))
+        wanted = (e for e in ("", *extras) if marker is None or marker.evaluate({"extra": e}))
+        extra = next(wanted, None)  # "" when always required; None for another extra or platform
+        if extra is not None:
+            checks.append(check_requirement(requirement, extra or None))
     return checks
 
 
@@ -54,17 +52,18 @@ def check_requirement(requirement: Requirement, extra: str | None = None) -> Che
         version = importlib.metadata.version(requirement.name)
     except importlib.metadata.PackageNotFoundError:
         return Check(name, False, f"not installed: run `{install}`", required)
-    if not requirement.specifier.contains(version, prereleases=True):
-        wanted = f"{requirement.name}{requirement.specifier}"
-        detail = f"{version} does not satisfy {wanted}: run `pip install -U '{wanted}'`"
-        return Check(name, False, detail, required)
-    return Check(name, True, version, required)
+    ok = requirement.specifier.contains(version, prereleases=True)
+    wanted = f"{requirement.name}{requirement.specifier}"
+    fix = f"{version} does not satisfy {wanted}: run `pip install -U '{wanted}'`"
+    return Check(name, ok, version if ok else fix, required)
 
 
 def _guard(name: str, probe: Callable[[], str], fix: str) -> Check:
     """Run a probe; any exception becomes a FAIL line with the fix (doctor reports them all)."""
     try:
         return Check(name, True, probe())
+    except VidrecError as error:  # its message already says what to do
+        return Check(name, False, f"{error}; {fix}")
     except Exception as error:  # noqa: BLE001 - every failure is reported, none stops doctor
         return Check(name, False, f"{type(error).__name__}: {error} -> {fix}")
 
@@ -72,71 +71,52 @@ def _guard(name: str, probe: Callable[[], str], fix: str) -> Check:
 def _sample_data() -> str:
     from .samples import load_catalog, load_sample_embeddings, sample_videos
 
-    counts = load_sample_embeddings()["kind"].value_counts().to_dict()
-    return (
-        f"{len(load_catalog())} catalog entries, {counts.get('video', 0)} video / "
-        f"{counts.get('clip', 0)} clip / {counts.get('query', 0)} query vectors, "
-        f"{len(sample_videos())} sample clips"
-    )
+    vectors, clips = len(load_sample_embeddings()), len(sample_videos())
+    return f"{len(load_catalog())} catalog entries, {vectors} vectors, {clips} sample clips"
 
 
 def run_checks(settings: Settings) -> list[Check]:
     """Every check for the chosen mode."""
-    version = f"{sys.version.split()[0]} (need >= 3.10)"
-    checks = [Check("python", sys.version_info >= (3, 10), version)]
+    checks = [Check("python", True, sys.version.split()[0])]
     checks += [Check("mode", True, settings.summary()), *package_checks()]
     checks.append(_guard("sample data", _sample_data, "git checkout -- data/"))
-    if settings.mode == "live":
-        fix = "not set: add it to .env, or run offline with VIDREC_MODE=offline"
-        has_key = settings.twelvelabs_api_key is not None
-        checks.append(Check("credential TWELVELABS_API_KEY", has_key, "set" if has_key else fix))
     return checks + service_checks(settings)
 
 
-def qdrant_fix(settings: Settings) -> str:
-    """What to do when Qdrant fails: about the server when one is set, else the embedded store."""
-    if settings.qdrant_url:
-        return "check QDRANT_URL / QDRANT_API_KEY, or unset QDRANT_URL to use embedded Qdrant"
-    return (
-        f"the embedded store at {settings.qdrant_path} (QDRANT_PATH) is damaged or open in "
-        "another process: close that process (a notebook kernel, `vidrec serve`), or move the "
-        "folder aside, or set QDRANT_PATH to another folder"
-    )
+def _qdrant(settings: Settings) -> str:
+    from .index import connect
+
+    names = [c.name for c in connect(settings).get_collections().collections]
+    where = settings.qdrant_url or f"embedded at {settings.qdrant_path}"
+    return f"{where}, collections: {', '.join(names) or 'none yet (run vidrec ingest)'}"
+
+
+def _s3(settings: Settings) -> str:
+    from .storage import bucket_name, ensure_bucket, s3_client
+
+    client, bucket = s3_client(settings), bucket_name(settings)
+    # offline the bucket lives on this process's local server: making it costs nothing
+    ensure_bucket(client, bucket, settings.aws_region, create=settings.mode == "offline")
+    return f"bucket {bucket} reachable at {client.meta.endpoint_url}"
+
+
+def _twelvelabs(settings: Settings) -> str:
+    from .embeddings import TwelveLabsEmbedder
+
+    vector = TwelveLabsEmbedder(settings).embed_text("doctor check")
+    return f"text embedding ok ({vector.shape[0]}-d, {settings.marengo_model})"
 
 
 def service_checks(settings: Settings) -> list[Check]:
     """Reach each service the mode uses: S3 (or the local S3 server), Qdrant, TwelveLabs."""
-    from .index import connect
-
-    def qdrant() -> str:
-        names = [c.name for c in connect(settings).get_collections().collections]
-        where = settings.qdrant_url or f"embedded at {settings.qdrant_path}"
-        return f"{where}, collections: {', '.join(names) or 'none yet (run vidrec ingest)'}"
-
-    def s3() -> str:
-        from .storage import bucket_name, ensure_bucket, s3_client
-
-        client = s3_client(settings)
-        if settings.mode == "offline":
-            client.list_buckets()
-            return f"local S3 server at {client.meta.endpoint_url}"
-        bucket = bucket_name(settings)
-        ensure_bucket(client, bucket, settings.aws_region, create=False)
-        return f"bucket {bucket} reachable at {client.meta.endpoint_url}"
-
     s3_fix = "check AWS credentials, S3_BUCKET and AWS_ENDPOINT_URL in .env"
-    checks = [_guard("service S3", s3, s3_fix)]
-    checks.append(_guard("service Qdrant", qdrant, qdrant_fix(settings)))
-    if settings.mode == "live" and settings.twelvelabs_api_key:
-
-        def twelvelabs() -> str:
-            from .embeddings import TwelveLabsEmbedder
-
-            vector = TwelveLabsEmbedder(settings).embed_text("doctor check")
-            return f"text embedding ok ({vector.shape[0]}-d, {settings.marengo_model})"
-
+    checks = [_guard("service S3", lambda: _s3(settings), s3_fix)]
+    store = f"QDRANT_PATH (now {settings.qdrant_path})"  # the embedded store's folder
+    qdrant_fix = f"check {'QDRANT_URL / QDRANT_API_KEY' if settings.qdrant_url else store}"
+    checks.append(_guard("service Qdrant", lambda: _qdrant(settings), qdrant_fix))
+    if settings.mode == "live":  # without a key, the embedder's error says where to set it
         fix = "check TWELVELABS_API_KEY and your network"
-        checks.append(_guard("service TwelveLabs", twelvelabs, fix))
+        checks.append(_guard("service TwelveLabs", lambda: _twelvelabs(settings), fix))
     return checks
 
 

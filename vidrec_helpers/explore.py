@@ -24,16 +24,7 @@ from pydantic import SecretStr
 from qdrant_client import QdrantClient, models
 
 from .config import Settings, VidrecError, get_settings, project_root, reload_settings
-from .records import VideoSource
 from .search import SearchResponse
-from .storage import (
-    UploadFailure,
-    UploadResult,
-    ensure_bucket,
-    playable_url,
-    s3_client,
-    upload_many,
-)
 
 # ----- credentials ---------------------------------------------------------------------------
 
@@ -79,32 +70,6 @@ def ask_for_missing_keys(
     if updates:
         reload_settings()  # registers the new key for masking
     return settings.model_copy(update=updates)
-
-
-# ----- uploading sources ---------------------------------------------------------------------
-
-
-def upload_sources(
-    sources: Sequence[VideoSource],
-    settings: Settings | None = None,
-    client: Any = None,
-    expires: int = 3600,
-) -> list[UploadResult | UploadFailure]:
-    """Upload the sources that have a file; give each its S3 key and a presigned URL.
-
-    TwelveLabs fetches videos by URL, so in live mode a source must be uploaded before it
-    is embedded. Sources without a file (catalog-only entries) are left as they are.
-    """
-    settings = settings or get_settings()
-    client = client or s3_client(settings)
-    with_files = [source for source in sources if source.path is not None]
-    ensure_bucket(client, settings.s3_bucket, settings.aws_region)
-    outcomes = upload_many(client, settings.s3_bucket, [source.path for source in with_files])
-    for source, outcome in zip(with_files, outcomes, strict=True):
-        if isinstance(outcome, UploadResult):
-            source.s3_key = outcome.key
-            source.url = playable_url(client, settings.s3_bucket, outcome.key, expires=expires)
-    return outcomes
 
 
 # ----- results as tables ---------------------------------------------------------------------

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from qdrant_client import QdrantClient
@@ -27,16 +27,13 @@ from .index import (
 )
 from .records import NotAFileError, VideoSource, file_sha256, text_sha256
 from .samples import load_catalog, sample_video_dir, video_text
-from .storage import UploadResult, presign, s3_client, upload_sources
+from .storage import VIDEO_TYPES, UploadResult, presign, printable, s3_client, upload_sources
 from .video_checks import check_video
 
 #: Most files uploaded at once, whatever the embedding concurrency: uploads share one network
 #: link, and boto3 sends each large file in up to 4 parts of 8 MB at once (storage.TRANSFER_CONFIG),
 #: so 32 large files at once would hold ~1 GB of parts in memory for no gain in speed.
 UPLOAD_CONCURRENCY = 8
-
-#: File types picked up when a folder is given to `ingest`.
-VIDEO_SUFFIXES = {".mp4", ".mov", ".m4v", ".webm", ".mkv", ".avi"}
 
 
 @dataclass
@@ -74,11 +71,6 @@ class IngestReport:
         return "\n".join(lines)
 
 
-def printable(text: str) -> str:
-    """`text` on one line: control characters (a newline in a file name) escaped as \\n etc."""
-    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in text)
-
-
 def failure_key(source: VideoSource) -> str:
     """Where a failure is reported: the file's path, so one bad copy never fails a good one."""
     return str(source.path) if source.path is not None else source.video_id
@@ -94,32 +86,10 @@ def _expand(paths: Iterable[str | Path]) -> list[Path]:
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            found += sorted(p for p in path.rglob("*") if p.suffix.lower() in VIDEO_SUFFIXES)
+            found += sorted(p for p in path.rglob("*") if p.suffix.lower() in VIDEO_TYPES)
         else:
             found.append(path)
     return found
-
-
-def _sample_entries_by_hash() -> dict[str, dict]:
-    folder = sample_video_dir()
-    return {
-        file_sha256(folder / e["filename"]): e
-        for e in load_catalog()
-        if e["filename"] and (folder / e["filename"]).is_file()
-    }
-
-
-def _from_entry(entry: dict, path: Path | None, content_hash: str) -> VideoSource:
-    return VideoSource(
-        video_id=entry["id"],
-        content_hash=content_hash,
-        path=path,
-        title=entry["title"],
-        filename=entry["filename"] or "",
-        intent=entry["intent"],
-        mood=entry["mood"],
-        duration=float(entry["duration"]),
-    )
 
 
 def sources_from_paths(paths: Iterable[str | Path]) -> tuple[list[VideoSource], dict[str, str]]:
@@ -128,7 +98,7 @@ def sources_from_paths(paths: Iterable[str | Path]) -> tuple[list[VideoSource], 
     A sample clip keeps its catalog id and labels; any other file gets the id
     `<name>-<first 8 hex of its hash>`, so two files with one name never collide.
     """
-    samples = _sample_entries_by_hash()
+    samples = {s.content_hash: s for s in catalog_sources() if s.path is not None}
     sources: list[VideoSource] = []
     failed: dict[str, str] = {}
     for path in _expand(paths):
@@ -136,33 +106,33 @@ def sources_from_paths(paths: Iterable[str | Path]) -> tuple[list[VideoSource], 
             content_hash = file_sha256(path)
         except NotAFileError as error:
             failed[str(path)] = str(error)
-            continue
         except OSError as error:
             failed[str(path)] = f"cannot read {path}: {error.strerror or error}; check the path"
-            continue
-        if content_hash in samples:
-            sources.append(_from_entry(samples[content_hash], path, content_hash))
-            continue
-        sources.append(
-            VideoSource(
-                video_id=f"{_slug(path.stem)}-{content_hash[:8]}",
-                content_hash=content_hash,
-                path=path,
-                title=path.stem.replace("_", " "),
-                filename=path.name,
-            )
-        )
+        else:
+            video_id, title = f"{_slug(path.stem)}-{content_hash[:8]}", path.stem.replace("_", " ")
+            own = VideoSource(video_id, content_hash, path, title=title, filename=path.name)
+            sources.append(replace(samples.get(content_hash, own), path=path))
     return sources, failed
 
 
 def catalog_sources() -> list[VideoSource]:
     """Every sample catalog entry: the real clips with their files, the others by description."""
-    folder = sample_video_dir()
-    sources = []
+    folder, sources = sample_video_dir(), []
     for entry in load_catalog():
         path = folder / entry["filename"] if entry["filename"] else None
         content_hash = file_sha256(path) if path else text_sha256(video_text(entry))
-        sources.append(_from_entry(entry, path, content_hash))
+        sources.append(
+            VideoSource(
+                entry["id"],
+                content_hash,
+                path,
+                title=entry["title"],
+                filename=entry["filename"] or "",
+                intent=entry["intent"],
+                mood=entry["mood"],
+                duration=float(entry["duration"]),
+            )
+        )
     return sources
 
 
@@ -254,13 +224,6 @@ def ingest(
     if upload:
         _upload(sources, settings, report, concurrency)
     sources = [s for s in sources if failure_key(s) not in report.failed]
-    if settings.mode == "live":
-        for source in sources:
-            if not source.url:
-                report.failed[failure_key(source)] = (
-                    "no URL to give TwelveLabs: upload it first (upload=True)"
-                )
-        sources = [s for s in sources if s.url]
     # identical copies share a video id and give the same points: embed one of them
     by_id: dict[str, VideoSource] = {}
     for source in sources:

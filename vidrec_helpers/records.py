@@ -7,7 +7,7 @@ import os
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import BinaryIO, Literal
 
 import numpy as np
 
@@ -23,22 +23,30 @@ KINDS = {stat.S_IFDIR: "a folder", stat.S_IFIFO: "a named pipe", stat.S_IFSOCK: 
 KINDS |= {stat.S_IFCHR: "a device", stat.S_IFBLK: "a device"}
 
 
-def file_sha256(path: str | Path, chunk_size: int = 1 << 20) -> str:
-    """The SHA-256 of a file's bytes, as hex: the content identity used by cache and index.
+def open_file(path: str | os.PathLike[str]) -> BinaryIO:
+    """`path` opened for reading, or NotAFileError when it is missing or not a regular file.
 
     The file is opened without blocking and its type checked before any read: opening a named
     pipe the usual way waits for a writer forever, and a device may never end.
     """
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
-    digest = hashlib.sha256()
-    descriptor = os.open(path, flags)
+    try:
+        descriptor = os.open(path, flags)
+    except FileNotFoundError:
+        raise NotAFileError(f"{path} is missing: check the path") from None
     mode = os.fstat(descriptor).st_mode
     if not stat.S_ISREG(mode):
         os.close(descriptor)
         kind = KINDS.get(stat.S_IFMT(mode), "special")
         raise NotAFileError(f"{path} is {kind}, not a video file: give a regular file")
-    with open(descriptor, "rb") as handle:
-        while chunk := handle.read(chunk_size):
+    return open(descriptor, "rb")
+
+
+def file_sha256(path: str | os.PathLike[str]) -> str:
+    """The SHA-256 of a file's bytes, as hex: the content identity used by cache and index."""
+    digest = hashlib.sha256()
+    with open_file(path) as handle:
+        while chunk := handle.read(1 << 20):
             digest.update(chunk)
     return digest.hexdigest()
 

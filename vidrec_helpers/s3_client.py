@@ -40,25 +40,10 @@ def s3_client(settings: Settings | None = None) -> Any:
     settings = settings or get_settings()
     if settings.mode == "offline":
         return local_client(ensure_local_s3())
-    try:
-        session = _live_session(settings)
-        if session.get_credentials() is None:
-            raise NoCredentialsError()
-        endpoint = settings.aws_endpoint_url
-        config = _client_config(custom_endpoint=not is_aws(endpoint))
-        return session.client("s3", endpoint_url=endpoint, config=config)
-    except (NoCredentialsError, PartialCredentialsError) as error:
-        raise VidrecError(_NO_CREDENTIALS) from error
-    except ProfileNotFound as error:
-        raise VidrecError(
-            f"{error}: fix AWS_PROFILE, or unset it to use the keys in .env"
-        ) from error
-
-
-_NO_CREDENTIALS = (
-    "AWS credentials not found: set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY in .env "
-    "(or configure an AWS profile), or run offline with VIDREC_MODE=offline"
-)
+    endpoint = settings.aws_endpoint_url
+    return _live_session(settings).client(
+        "s3", endpoint_url=endpoint, config=_client_config(endpoint)
+    )
 
 
 def _live_session(settings: Settings) -> boto3.session.Session:
@@ -72,7 +57,20 @@ def _live_session(settings: Settings) -> boto3.session.Session:
     if bool(key) != bool(secret):
         missing = "AWS_SECRET_ACCESS_KEY" if key else "AWS_ACCESS_KEY_ID"
         raise VidrecError(f"{missing} is not set but its partner is: set both in .env")
-    return boto3.session.Session(key, secret, token if key else None, settings.aws_region)
+    try:
+        session = boto3.session.Session(key, secret, token if key else None, settings.aws_region)
+        if session.get_credentials() is None:
+            raise NoCredentialsError()
+    except (NoCredentialsError, PartialCredentialsError) as error:
+        raise VidrecError(
+            "AWS credentials not found: set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY in .env "
+            "(or configure an AWS profile), or run offline with VIDREC_MODE=offline"
+        ) from error
+    except ProfileNotFound as error:
+        raise VidrecError(
+            f"{error}: fix AWS_PROFILE, or unset it to use the keys in .env"
+        ) from error
+    return session
 
 
 def is_aws(endpoint_url: str | None) -> bool:
@@ -81,23 +79,20 @@ def is_aws(endpoint_url: str | None) -> bool:
     return host.endswith((".amazonaws.com", ".amazonaws.com.cn"))
 
 
-def _client_config(custom_endpoint: bool) -> Config:
+def _client_config(endpoint_url: str | None) -> Config:
     """SigV4; on AWS `<bucket>.s3.<region>.amazonaws.com`, elsewhere path style, fewer checksums.
 
     botocore's default AWS host, `<bucket>.s3.amazonaws.com`, redirects new buckets outside
     us-east-1 (breaking the signature) and never serves opt-in regions. Several S3-compatible
     servers reject botocore's new default checksums, and `bucket.localhost` may not resolve.
     """
-    if not custom_endpoint:
-        virtual = {"addressing_style": "virtual", "us_east_1_regional_endpoint": "regional"}
-        return Config(signature_version="s3v4", max_pool_connections=32, s3=virtual)
-    return Config(
-        signature_version="s3v4",
-        max_pool_connections=32,
-        s3={"addressing_style": "path"},
-        request_checksum_calculation="when_required",
-        response_checksum_validation="when_required",
-    )
+    if is_aws(endpoint_url):
+        s3 = {"addressing_style": "virtual", "us_east_1_regional_endpoint": "regional"}
+        return Config(signature_version="s3v4", max_pool_connections=32, s3=s3)
+    checksums = {"request_checksum_calculation": "when_required"}
+    checksums["response_checksum_validation"] = "when_required"
+    path_style = {"addressing_style": "path"}
+    return Config(signature_version="s3v4", max_pool_connections=32, s3=path_style, **checksums)
 
 
 def bucket_name(settings: Settings | None = None) -> str:
@@ -119,11 +114,9 @@ def bucket_name(settings: Settings | None = None) -> str:
 
 def _account_id(settings: Settings) -> str:
     """The AWS account of the credentials (STS GetCallerIdentity needs no permission)."""
+    sts = _live_session(settings).client("sts", region_name=settings.aws_region)
     try:
-        sts = _live_session(settings).client("sts", region_name=settings.aws_region)
         return str(sts.get_caller_identity()["Account"])
-    except (NoCredentialsError, PartialCredentialsError) as error:
-        raise VidrecError(_NO_CREDENTIALS) from error
     except (BotoCoreError, ClientError) as error:
         raise VidrecError(
             f"cannot name the S3 bucket from the AWS account ({mask_secrets(str(error))}): "
@@ -154,11 +147,10 @@ def url_lifetime(client: Any, seconds: int) -> tuple[int, str]:
     if credentials is None or not credentials.get_frozen_credentials().token:
         return seconds, ""
     expiry = getattr(credentials, "_expiry_time", None)
+    limit, why = MAX_TEMPORARY_EXPIRES, "that last 36 hours at most (STS)"
     if expiry is not None:
-        left = int((expiry - datetime.now(timezone.utc)).total_seconds())
-        limit, why = max(1, left), f"that expire at {expiry:%Y-%m-%d %H:%M} UTC"
-    else:
-        limit, why = MAX_TEMPORARY_EXPIRES, "that last 36 hours at most (STS)"
+        limit = max(1, int((expiry - datetime.now(timezone.utc)).total_seconds()))
+        why = f"that expire at {expiry:%Y-%m-%d %H:%M} UTC"
     if seconds <= limit:
         return seconds, ""
     # one wording per session, so a warning about it is shown once, not once per URL

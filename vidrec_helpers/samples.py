@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 
@@ -40,11 +41,6 @@ def data_dir() -> Path:
     return project_root() / "data"
 
 
-def catalog_dir() -> Path:
-    """Where the catalog JSON files live (`data/catalog/`)."""
-    return data_dir() / "catalog"
-
-
 def sample_video_dir() -> Path:
     """Where the sample mp4 clips live (`data/videos/`)."""
     return data_dir() / "videos"
@@ -72,11 +68,7 @@ def validate_entry(entry: dict, source: str = "catalog") -> dict:
     missing = [name for name in ENTRY_FIELDS if name not in entry]
     if missing:
         raise SampleDataError(f"{where} is missing {', '.join(missing)}")
-    try:
-        check_intent(entry["intent"])
-        check_mood(entry["mood"])
-    except VidrecError as error:
-        raise SampleDataError(f"{where}: {error}") from None
+    _check_labels(where, [entry["intent"]], [entry["mood"]])
     duration = float(entry["duration"])
     if not duration > 0:
         raise SampleDataError(f"{where} has a non-positive duration")
@@ -95,6 +87,17 @@ def validate_entry(entry: dict, source: str = "catalog") -> dict:
             raise SampleDataError(f"{where} scene {number} has no description")
         previous_end = end
     return entry
+
+
+def _check_labels(where: str, intents: Iterable[str], moods: Iterable[str]) -> None:
+    """Every label is a known intent or mood, else an error naming where it is."""
+    try:
+        for intent in intents:
+            check_intent(intent)
+        for mood in moods:
+            check_mood(mood)
+    except VidrecError as error:
+        raise SampleDataError(f"{where}: {error}") from None
 
 
 @lru_cache(maxsize=4)
@@ -122,7 +125,7 @@ def _load_catalog(directory: str) -> tuple[dict, ...]:
 
 def load_catalog(directory: str | Path | None = None) -> list[dict]:
     """Every catalog entry (validated), sorted by id."""
-    entries = _load_catalog(str(directory or catalog_dir()))
+    entries = _load_catalog(str(directory or data_dir() / "catalog"))
     return sorted((dict(e) for e in entries), key=lambda e: e["id"])
 
 
@@ -152,13 +155,7 @@ def _check_frame(frame: pd.DataFrame, where: str) -> None:
         raise SampleDataError(
             f"{where} has duplicate keys: {frame['key'][frame['key'].duplicated()].tolist()[:3]}"
         )
-    try:
-        for label in set(frame["intent"].dropna()):
-            check_intent(label)
-        for label in set(frame["mood"].dropna()):
-            check_mood(label)
-    except VidrecError as error:
-        raise SampleDataError(f"{where}: {error}") from None
+    _check_labels(where, set(frame["intent"].dropna()), set(frame["mood"].dropna()))
     for row in frame.itertuples(index=False):
         vector = np.asarray(row.vector, dtype=np.float32)
         if vector.shape != (SAMPLE_DIMENSION,):
@@ -177,21 +174,18 @@ def _check_frame(frame: pd.DataFrame, where: str) -> None:
 
 
 @lru_cache(maxsize=4)
-def _load_embeddings(path: str, verify: bool) -> pd.DataFrame:
-    file = Path(path)
+def _load_embeddings(path: str) -> pd.DataFrame:
+    file, sidecar = Path(path), checksum_path(Path(path))
     if not file.is_file():  # a folder or a named pipe is refused too: reading one may never end
         raise SampleDataError(f"{file} not found (or not a regular file): {_REBUILD_HINT}")
-    if verify:
-        sidecar = checksum_path(file)
-        if not sidecar.is_file():
-            raise SampleDataError(
-                f"{sidecar.name} (the checksum of {file.name}) is missing: {_REBUILD_HINT}"
-            )
-        expected = sidecar.read_text(encoding="utf-8").split()[0]
-        if file_sha256(file) != expected:
-            raise SampleDataError(
-                f"{file.name} is corrupt or was changed (checksum mismatch): {_REBUILD_HINT}"
-            )
+    if not sidecar.is_file():
+        raise SampleDataError(
+            f"{sidecar.name} (the checksum of {file.name}) is missing: {_REBUILD_HINT}"
+        )
+    if file_sha256(file) != sidecar.read_text(encoding="utf-8").split()[0]:
+        raise SampleDataError(
+            f"{file.name} is corrupt or was changed (checksum mismatch): {_REBUILD_HINT}"
+        )
     try:
         frame = pd.read_parquet(file)
     except Exception as error:  # pyarrow raises several types for a damaged file
@@ -204,14 +198,14 @@ def _load_embeddings(path: str, verify: bool) -> pd.DataFrame:
     return frame
 
 
-def load_sample_embeddings(path: str | Path | None = None, verify: bool = True) -> pd.DataFrame:
+def load_sample_embeddings(path: str | Path | None = None) -> pd.DataFrame:
     """The shipped vectors, validated (checksum, columns, dimension, NaN, unit length, labels)."""
-    return _load_embeddings(str(path or embeddings_path()), verify).copy()
+    return _load_embeddings(str(path or embeddings_path())).copy()
 
 
 def query_vector(name: str) -> np.ndarray:
     """A precomputed query vector: `intent:X`, `mood:Y` or `preset:X|Y`."""
-    frame = _load_embeddings(str(embeddings_path()), True)
+    frame = _load_embeddings(str(embeddings_path()))
     match = frame.loc[(frame["kind"] == "query") & (frame["key"] == name), "vector"]
     if match.empty:
         raise VidrecError(

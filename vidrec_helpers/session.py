@@ -51,6 +51,7 @@ class Session:
     collection: str
     url_expiry: int = 3600
     _s3: Any = field(default=None, repr=False)
+    _bucket: str = field(default="", repr=False)
     _sample_keys: dict[str, str] = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -99,14 +100,20 @@ class Session:
         """An S3 client; offline, the sample clips are (re)uploaded to this process's server."""
         with self._lock:
             if self._s3 is None:
-                from .storage import UploadResult, ensure_bucket, s3_client, upload_many
+                from .storage import (
+                    UploadResult,
+                    bucket_name,
+                    ensure_bucket,
+                    s3_client,
+                    upload_many,
+                )
 
-                client = s3_client(self.settings)
+                client, self._bucket = s3_client(self.settings), bucket_name(self.settings)
                 if self.mode == "offline":
                     from .samples import sample_videos
 
-                    ensure_bucket(client, self.settings.s3_bucket, self.settings.aws_region)
-                    uploads = upload_many(client, self.settings.s3_bucket, sample_videos())
+                    ensure_bucket(client, self._bucket, self.settings.aws_region)
+                    uploads = upload_many(client, self._bucket, sample_videos())
                     done = [item for item in uploads if isinstance(item, UploadResult)]
                     self._sample_keys = {Path(item.path).name: item.key for item in done}
                 self._s3 = client
@@ -120,7 +127,7 @@ class Session:
         key = result.s3_key or self._sample_keys.get(result.filename or "")
         if not key:
             return None
-        return playable_url(client, self.settings.s3_bucket, key, expires=self.url_expiry)
+        return playable_url(client, self._bucket, key, expires=self.url_expiry)
 
     def refresh_urls(self, response: SearchResponse) -> SearchResponse:
         """Give every result that may have a video in S3 a `url` signed when first read.

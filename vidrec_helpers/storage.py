@@ -10,6 +10,7 @@ from __future__ import annotations
 import mimetypes
 import os
 import re
+import threading
 import unicodedata
 import warnings
 from collections.abc import Iterable, Sequence
@@ -21,10 +22,8 @@ from typing import Any
 from boto3.s3.transfer import TransferConfig
 from botocore.exceptions import ClientError
 
-from vidrec_standins.s3 import LocalS3Server, local_client  # noqa: F401 - their old home
-
 from .config import Settings, VidrecError, get_settings, mask_secrets
-from .records import VideoSource, file_sha256
+from .records import VideoSource, file_sha256, open_file
 from .s3_client import bucket_name, check_bucket_name, is_aws, s3_client, url_lifetime
 
 #: Where uploaded videos live inside the bucket.
@@ -160,34 +159,26 @@ def guess_content_type(name: str) -> str:
     return guessed or "application/octet-stream"
 
 
-def readable_file(path: str | os.PathLike[str]) -> Path:
-    """`path` if it is a regular file (checked before opening: a named pipe would block)."""
-    file = Path(path).expanduser()
-    if not file.is_file():
-        what = "a folder" if file.is_dir() else "not a regular file" if file.exists() else "missing"
-        raise VidrecError(f"not a video file: {printable(file)} is {what}: check the path")
-    return file
-
-
 def upload_video(
     client: Any, bucket: str, path: str | os.PathLike[str], content_hash: str | None = None
 ) -> UploadResult:
     """Upload one video unless S3 holds the same bytes under its key (a HEAD compares hashes)."""
-    file = readable_file(path)
-    sha256 = content_hash or file_sha256(file)
-    key, size, mime = object_key(file, sha256), file.stat().st_size, guess_content_type(file.name)
-    try:
-        current = client.head_object(Bucket=bucket, Key=key)
-    except ClientError as error:
-        # 403 too: without s3:ListBucket, AWS answers 403 for a missing key
-        if _error_code(error) not in ("404", "NoSuchKey", "NotFound", "403"):
-            raise
-        current = {}
-    same = (current.get("Metadata", {}).get(HASH_METADATA), current.get("ContentLength"))
-    fresh = same == (sha256, size) and current.get("ContentType") == mime
-    if not fresh:
-        extra = {"ContentType": mime, "Metadata": {HASH_METADATA: sha256}}
-        client.upload_file(str(file), bucket, key, ExtraArgs=extra, Config=TRANSFER_CONFIG)
+    sha256 = content_hash or file_sha256(path)
+    file, mime = Path(path), guess_content_type(Path(path).name)
+    with open_file(file) as handle:  # a regular file, else refused before any read
+        key, size = object_key(file, sha256), os.fstat(handle.fileno()).st_size
+        try:
+            current = client.head_object(Bucket=bucket, Key=key)
+        except ClientError as error:
+            # 403 too: without s3:ListBucket, AWS answers 403 for a missing key
+            if _error_code(error) not in ("404", "NoSuchKey", "NotFound", "403"):
+                raise
+            current = {}
+        same = (current.get("Metadata", {}).get(HASH_METADATA), current.get("ContentLength"))
+        fresh = same == (sha256, size) and current.get("ContentType") == mime
+        if not fresh:
+            extra = {"ContentType": mime, "Metadata": {HASH_METADATA: sha256}}
+            client.upload_fileobj(handle, bucket, key, ExtraArgs=extra, Config=TRANSFER_CONFIG)
     return UploadResult(file, bucket, key, size, mime, sha256, uploaded=not fresh)
 
 
@@ -196,7 +187,6 @@ def upload_many(
     bucket: str,
     paths: Iterable[str | os.PathLike[str]],
     concurrency: int = 4,
-    progress: bool = False,
     hashes: Sequence[str | None] | None = None,
 ) -> list[UploadResult | UploadFailure]:
     """Upload in parallel, results in order; a failed file is reported and the others go on.
@@ -205,38 +195,18 @@ def upload_many(
     one after the other, so identical copies are sent once (the others say `uploaded=False`).
     """
     paths = [Path(p) for p in paths]
-    known = list(hashes) if hashes is not None else [None] * len(paths)
+    locks: dict[str, threading.Lock] = {}
+
+    def upload(path: Path, known: str | None) -> UploadResult | UploadFailure:
+        try:
+            sha256 = known or file_sha256(path)
+            with locks.setdefault(object_key(path, sha256), threading.Lock()):
+                return upload_video(client, bucket, path, sha256)
+        except Exception as error:  # noqa: BLE001 - reported per file
+            return UploadFailure(path, printable(mask_secrets(str(error))))
+
     with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
-        results = list(pool.map(lambda p, h: _reported(p, _sha256, p, h), paths, known))
-        by_key: dict[str, list[int]] = {}
-        for index, digest in enumerate(results):
-            if isinstance(digest, str):
-                by_key.setdefault(object_key(paths[index], digest), []).append(index)
-
-        def upload(indexes: list[int]) -> None:
-            for i in indexes:
-                results[i] = _reported(paths[i], upload_video, client, bucket, paths[i], results[i])
-
-        done = pool.map(upload, by_key.values())
-        if progress:
-            from tqdm.auto import tqdm
-
-            done = tqdm(done, total=len(by_key), desc="upload", unit="video")
-        list(done)
-    return results
-
-
-def _sha256(path: Path, known: str | None) -> str:
-    """`known`, or the file's SHA-256 once it is known to be a readable regular file."""
-    return known or file_sha256(readable_file(path))
-
-
-def _reported(path: Path, action: Any, *arguments: Any) -> Any:
-    """`action(*arguments)`, or what went wrong as an UploadFailure: the batch goes on."""
-    try:
-        return action(*arguments)
-    except Exception as error:  # noqa: BLE001 - reported per file
-        return UploadFailure(path, printable(mask_secrets(str(error))))
+        return list(pool.map(upload, paths, hashes or [None] * len(paths)))
 
 
 def upload_sources(
@@ -244,7 +214,6 @@ def upload_sources(
     settings: Settings | None = None,
     client: Any = None,
     concurrency: int = 4,
-    progress: bool = False,
 ) -> list[UploadResult | UploadFailure]:
     """The one upload path: bucket named and made, each file sent once, each `s3_key` set.
 
@@ -253,12 +222,11 @@ def upload_sources(
     if any(source.path is None for source in sources):
         raise VidrecError("upload_sources takes sources with a file: leave out catalog entries")
     settings = settings or get_settings()
-    client = client or s3_client(settings)
-    bucket = bucket_name(settings)
+    client, bucket = client or s3_client(settings), bucket_name(settings)
     ensure_bucket(client, bucket, settings.aws_region)
     paths = [Path(source.path) for source in sources if source.path is not None]
     hashes = [source.content_hash or None for source in sources]
-    outcomes = upload_many(client, bucket, paths, concurrency, progress, hashes)
+    outcomes = upload_many(client, bucket, paths, concurrency, hashes)
     for source, outcome in zip(sources, outcomes, strict=True):
         if isinstance(outcome, UploadResult):
             source.s3_key = outcome.key
@@ -268,15 +236,12 @@ def upload_sources(
 # --- URLs and cleanup ------------------------------------------------------------------
 
 
-def presign(
-    client: Any, bucket: str, key: str, expires: int = 3600, content_type: str | None = None
-) -> str:
+def presign(client: Any, bucket: str, key: str, expires: int = 3600) -> str:
     """A GET URL signed now for `expires` seconds (or less, with a warning), played inline."""
     lifetime, reason = url_lifetime(client, expires)
     if reason:
         warnings.warn(reason, stacklevel=2)
-    mime = content_type or guess_content_type(key)
-    params = {"Bucket": bucket, "Key": key, "ResponseContentType": mime}
+    params = {"Bucket": bucket, "Key": key, "ResponseContentType": guess_content_type(key)}
     return client.generate_presigned_url("get_object", Params=params, ExpiresIn=lifetime)
 
 
@@ -284,9 +249,9 @@ def presign(
 playable_url = presign
 
 
-def list_videos(client: Any, bucket: str, prefix: str = KEY_PREFIX) -> list[str]:
-    """The keys under `prefix` (all pages)."""
-    pages = client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
+def list_videos(client: Any, bucket: str) -> list[str]:
+    """The keys of the uploaded videos (all pages)."""
+    pages = client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=KEY_PREFIX)
     return [item["Key"] for page in pages for item in page.get("Contents", [])]
 
 

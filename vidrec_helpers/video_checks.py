@@ -18,19 +18,6 @@ if TYPE_CHECKING:  # PyAV is imported on first use: it costs ~0.2 s, and most se
     import av
 
 
-@dataclass(frozen=True)
-class VideoLimits:
-    """What Marengo accepts for a video (durations in seconds, sizes in pixels and bytes)."""
-
-    min_duration: float
-    max_duration: float
-    min_side: int
-    max_long_side: int
-    max_short_side: int
-    max_aspect_ratio: float
-    max_bytes: int
-
-
 # Sources of these numbers, as of twelvelabs 1.3.6:
 # - resolution "360x360 to 5184x2160 pixels" and aspect ratio "between 1:1 and 1:2.4, or between
 #   2.4:1 and 1:1": the video input requirements in the SDK docstrings (twelvelabs/raw_base_client.py,
@@ -39,15 +26,20 @@ class VideoLimits:
 # - duration 4 s to 4 h: the Marengo 3.x input requirements that the Embed v2 docstrings link to
 #   (/v1.3/docs/concepts/models/marengo/marengo-3-0#input-requirements); 4 s is also Marengo 3.0's
 #   default minimum segment length (twelvelabs/types/async_video_input_request.py).
-MARENGO_LIMITS = VideoLimits(
-    min_duration=4.0,
-    max_duration=4 * 3600.0,
-    min_side=360,
-    max_long_side=5184,
-    max_short_side=2160,
-    max_aspect_ratio=2.4,
-    max_bytes=4 * 1024**3,
-)
+@dataclass(frozen=True)
+class VideoLimits:
+    """What a model accepts for a video (seconds, pixels, bytes); the defaults are Marengo's."""
+
+    min_duration: float = 4.0
+    max_duration: float = 4 * 3600.0
+    min_side: int = 360
+    max_long_side: int = 5184
+    max_short_side: int = 2160
+    max_aspect_ratio: float = 2.4
+    max_bytes: int = 4 * 1024**3
+
+
+MARENGO_LIMITS = VideoLimits()
 
 
 @dataclass(frozen=True)
@@ -61,20 +53,15 @@ class VideoInfo:
     has_audio: bool
     codec: str
 
-    @property
-    def aspect_ratio(self) -> float:
-        """Long side over short side (1.0 for a square, 1.78 for 16:9 either way up)."""
-        return max(self.width, self.height) / max(1, min(self.width, self.height))
-
 
 class VideoCheckError(VidrecError):
     """A video file that TwelveLabs would reject, with the reason and what to do."""
 
 
 def _human_size(size: float) -> str:
-    """Bytes as a short text: 512 B, 97.8 KB, 4.2 GB."""
-    for unit in ("B", "KB", "MB", "GB"):
-        if size < 1024 or unit == "GB":
+    """Bytes as a short text: 512 B, 97.8 KB, 4.0 GB."""
+    for unit in ("B", "KB", "MB"):
+        if size < 1024:
             return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
         size /= 1024
     return f"{size:.1f} GB"
@@ -146,15 +133,15 @@ def _check_limits(name: str, info: VideoInfo, limits: VideoLimits) -> None:
             f"{name} lasts {info.duration:.1f} s; Marengo needs {limits.min_duration:g} s to "
             f"{limits.max_duration / 3600:g} h: trim it or pick another video"
         )
-    short, long = sorted((info.width, info.height))
+    short, long = sorted((info.width, info.height))  # either way up
     if short < limits.min_side or long > limits.max_long_side or short > limits.max_short_side:
         raise VideoCheckError(
             f"{name} is {info.width}x{info.height}; Marengo needs {limits.min_side}x{limits.min_side} "
             f"to {limits.max_long_side}x{limits.max_short_side} pixels: re-encode it at another size"
         )
-    if info.aspect_ratio > limits.max_aspect_ratio + 1e-9:
+    if long / max(1, short) > limits.max_aspect_ratio + 1e-9:
         raise VideoCheckError(
-            f"{name} has an aspect ratio of {info.aspect_ratio:.2f}:1; Marengo accepts 1:1 to "
+            f"{name} has an aspect ratio of {long / max(1, short):.2f}:1; Marengo accepts 1:1 to "
             f"{limits.max_aspect_ratio:g}:1 (landscape or portrait): crop or pad it"
         )
 
