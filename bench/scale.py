@@ -139,7 +139,8 @@ def synthetic_library(count: int, dimension: int = MARENGO_DIMENSION, seed: int 
     video_index = np.concatenate(
         [[n] * len(rows_of[sample_videos[p]]) for n, p in enumerate(picks)]
     )[:count]
-    weight = rng.uniform(0.0, 1.0, size=int(video_index[-1]) + 1)[video_index][:, None]
+    weight = rng.uniform(0.0, 1.0, size=int(video_index[-1]) + 1).astype(np.float32)
+    weight = weight[video_index][:, None]
     base = weight * centres[rows] + (1 - weight) * centres[partner_rows(frame, rows, rng)]
     base /= np.linalg.norm(base, axis=1, keepdims=True)
     noise_scale = spread[rows][:, None]
@@ -596,6 +597,11 @@ def parse() -> argparse.Namespace:
     parser.add_argument(
         "--million", action="store_true", help="also 1,000,000 points (recommended build only)"
     )
+    parser.add_argument(
+        "--builds",
+        default=",".join(build.name for build in GRID),
+        help=f"comma-separated builds to measure (default: all; {RECOMMENDED} gives vidrec's queries)",
+    )
     parser.add_argument("--nice", type=int, default=0, help="lower this process's priority by N")
     parser.add_argument("--out", type=Path, default=None, help="result file (JSON)")
     args = parser.parse_args()
@@ -611,7 +617,8 @@ def main() -> None:
         os.nice(args.nice)
     sizes = dict(QUICK if args.quick else FULL)
     if args.points:
-        sizes["points"] = sizes["dimension_points"] = args.points
+        sizes["points"] = args.points
+        sizes["dimension_points"] = min(args.points, sizes["dimension_points"])
         sizes["client_points"] = min(sizes["client_points"], args.points)
     recorder = Recorder("scale", "Qdrant's engine at scale (qdrant-edge)", args)
     recorder.result["machine"]["packages"].update(edge_versions())
@@ -620,7 +627,7 @@ def main() -> None:
         efs=list(EFS),
         recommended=RECOMMENDED,
         **sizes,
-        builds=[vars(build) for build in GRID],
+        builds=[vars(build) for build in GRID if build.name in args.builds.split(",")],
         million=args.million,
     )
     workdir = Path(tempfile.mkdtemp(prefix="vidrec-scale-"))
@@ -636,8 +643,13 @@ def main() -> None:
 def measure_all(args: argparse.Namespace, sizes: dict, workdir: Path) -> dict[str, dict]:
     """The 512-d grid, the 384-d recommended build, the baselines and (optionally) 1M points."""
     recommended = [b for b in GRID if b.name == RECOMMENDED]
+    builds = [b for b in GRID if b.name in args.builds.split(",")]
+    if not builds:
+        raise SystemExit(f"--builds: none of {args.builds!r} is one of {[b.name for b in GRID]}")
     runs = {
-        "512": run_size("grid", sizes["points"], MARENGO_DIMENSION, sizes["queries"], GRID, workdir)
+        "512": run_size(
+            "grid", sizes["points"], MARENGO_DIMENSION, sizes["queries"], builds, workdir
+        )
     }
     main_run = runs["512"]
     main_run["client"] = client_search(
@@ -713,18 +725,19 @@ def record(recorder: Recorder, runs: dict[str, dict], args: argparse.Namespace) 
         ["method", "points", "recall@10", "p50 ms", "p95 ms"],
         [[c if not isinstance(c, float) else round(c, 3) for c in row] for row in base],
     )
-    queries = main_run["grid"][RECOMMENDED]["vidrec_queries"]
-    recorder.table(
-        f"vidrec's queries on {RECOMMENDED}, ef {queries['ef']} (512-d)",
-        ["query", "recall@10", "p50 ms", "p95 ms"],
-        [
-            [name, round(q["recall"], 3), round(q["p50_ms"], 2), round(q["p95_ms"], 2)]
-            for name, q in queries.items()
-            if name != "ef"
-        ],
-    )
+    queries = main_run["grid"].get(RECOMMENDED, {}).get("vidrec_queries")
+    if queries:
+        recorder.table(
+            f"vidrec's queries on {RECOMMENDED}, ef {queries['ef']} (512-d)",
+            ["query", "recall@10", "p50 ms", "p95 ms"],
+            [
+                [name, round(q["recall"], 3), round(q["p50_ms"], 2), round(q["p95_ms"], 2)]
+                for name, q in queries.items()
+                if name != "ef"
+            ],
+        )
     recorder.note(
-        "Vectors: sample vectors as cluster centres plus Gaussian noise at each label's measured spread; 512-d through a fixed random orthonormal map (see bench/scale.py)."
+        "Vectors: each point between a sample point and another of its label and scope, plus Gaussian noise at the label's measured spread; 512-d through a fixed random orthonormal map (see bench/scale.py)."
     )
     recorder.note(
         "Shared machine: 2 cores with other jobs running; build and latency are upper bounds. Latency: one query at a time from Python."
