@@ -47,7 +47,7 @@ app: install
 bench: install
 	$(BIN)/python bench/run_all.py
 
-# Qdrant's engine at 100k points (qdrant-edge): about 15-30 min on 2 cores; SCALE_ARGS=--quick
+# Qdrant's engine at 100k points (qdrant-edge): about 10 min on 2 shared cores; SCALE_ARGS=--quick
 bench-scale: install
 	nice $(BIN)/python bench/scale.py $(SCALE_ARGS)
 
