@@ -18,7 +18,9 @@ The vectors are shaped like real embeddings, not uniform noise. Recipe (`synthet
 - 512-d (Marengo's size): the centres go through a fixed random orthonormal map 384 -> 512
   (QR of a Gaussian matrix, seed 512; it keeps every cosine between centres) and the noise is
   drawn in all 512 dimensions at spread * sqrt(384 / 512), so its total size is unchanged;
-- queries: fresh draws of the same recipe (another seed), never in the library.
+- queries: "clip" queries are fresh draws of the same recipe (another seed), never in the
+  library (more like this); "text" queries are the sample's 41 text queries (vidrec's presets)
+  through the same map, whose neighbours are flatter: the harder, more realistic test.
 
 Recall@10 is measured against numpy's exact top 10 (cosine). Latency is one query at a time
 from Python (p50/p95, ms). Memory per point is read from the files of the optimized segments
@@ -26,7 +28,8 @@ from Python (p50/p95, ms). Memory per point is read from the files of the optimi
 The machine is shared (2 cores, other jobs running): times are upper bounds; `--nice` lowers
 this process's priority so that it disturbs the others less.
 
-Usage: python bench/scale.py [--quick] [--million] [--out FILE]   (make bench-scale)
+Usage: python bench/scale.py [--quick] [--points N] [--builds a,b] [--million] [--out FILE]
+(make bench-scale). The 1M-point run: --points 1000000 --builds hnsw_m16_scalar.
 """
 
 from __future__ import annotations
