@@ -605,6 +605,9 @@ def parse() -> argparse.Namespace:
         default=",".join(build.name for build in GRID),
         help=f"comma-separated builds to measure (default: all; {RECOMMENDED} gives vidrec's queries)",
     )
+    parser.add_argument(
+        "--efs", default="64,128", help="search beams to measure, e.g. 64,128,256,512"
+    )
     parser.add_argument("--nice", type=int, default=0, help="lower this process's priority by N")
     parser.add_argument("--out", type=Path, default=None, help="result file (JSON)")
     args = parser.parse_args()
@@ -614,7 +617,9 @@ def parse() -> argparse.Namespace:
 
 
 def main() -> None:
+    global EFS  # the grid's search beams, for every function of this run
     args = parse()
+    EFS = tuple(int(ef) for ef in args.efs.split(","))
     isolate()
     if args.nice:
         os.nice(args.nice)
