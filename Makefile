@@ -81,7 +81,8 @@ app: install
 bench: $(VENV)/.installed-test
 	$(BIN)/python bench/run_all.py
 
-# Qdrant's engine at 100k points (qdrant-edge): about 15-30 min on 2 cores; SCALE_ARGS=--quick
+# Qdrant's engine at 100k points (qdrant-edge): about 10 min on 2 shared cores; SCALE_ARGS=--quick,
+# or the 1M run: SCALE_ARGS="--points 1000000 --builds hnsw_m16_scalar --efs 64,128,256,512 --out bench/results/scale_1m.json"
 bench-scale: $(VENV)/.installed-test
 	nice $(BIN)/python bench/scale.py $(SCALE_ARGS)
 

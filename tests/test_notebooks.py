@@ -33,6 +33,7 @@ EXPECTED = [
     "04_search_and_recommend",
     "05_search_api",
     "06_explore_embeddings",
+    "07_scale_to_production",
 ]
 HEADLINE_NOTEBOOK = "04_search_and_recommend"
 HEADLINE_TAG = "headline-metric"
@@ -333,7 +334,7 @@ def read(name: str) -> nbformat.NotebookNode:
     return nbformat.read(NOTEBOOK_DIR / f"{name}.ipynb", as_version=4)
 
 
-def test_the_notebooks_are_exactly_00_to_06():
+def test_the_notebooks_are_exactly_00_to_07():
     assert sorted(path.stem for path in NOTEBOOK_DIR.glob("*.ipynb")) == EXPECTED
 
 

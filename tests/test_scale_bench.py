@@ -63,6 +63,7 @@ def test_grid_covers_hnsw_and_quantization_choices(result):
     grid = result["metrics"]["runs"]["512"]["grid"]
     assert set(grid) == {"hnsw_m16", "hnsw_m32", "hnsw_m16_scalar", "hnsw_m16_binary"}
     assert all(set(build["search"]) == {"64", "128"} for build in grid.values())
+    assert all("text" in search for _, _, search in searches(result))  # vidrec's text queries
     assert result["metrics"]["runs"]["384"]["dimension"] == 384
     for build in grid.values():
         assert build["indexed"] == build["points"] == 1500  # HNSW built over every point
@@ -74,6 +75,7 @@ def test_grid_covers_hnsw_and_quantization_choices(result):
 
 def test_recall_values_are_fractions(result):
     values = [search["recall"] for _, _, search in searches(result)]
+    values += [search["text"]["recall"] for _, _, search in searches(result)]
     queries = result["metrics"]["runs"]["512"]["grid"]["hnsw_m16_scalar"]["vidrec_queries"]
     values += [queries[name]["recall"] for name in ("filtered", "grouped", "recommend")]
     assert values and all(0.0 <= value <= 1.0 for value in values)
