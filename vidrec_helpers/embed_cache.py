@@ -47,28 +47,33 @@ def canonical_json(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
 
 
-def _pid_alive(pid: int) -> bool:
-    """True when a process with this id runs (POSIX); on Windows, unknown, so assume it does."""
-    if os.name != "posix":
-        return True
+def _orphan(file: Path, now: float) -> bool:
+    """A `<key>.<pid>.<random>.tmp` file whose writer has exited (POSIX), or any .tmp a day old."""
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def _writer_gone(file: Path, now: float) -> bool:
-    """A `<key>.<pid>.<random>.tmp` file whose writer has exited, or any .tmp a day old."""
-    try:
-        age = now - file.stat().st_mtime
+        if now - file.stat().st_mtime > ORPHAN_SECONDS:
+            return True
     except FileNotFoundError:
         return False
     parts = file.name.split(".")
-    pid = int(parts[1]) if len(parts) >= 4 and parts[1].isdigit() else None
-    return age > ORPHAN_SECONDS or (pid is not None and pid != os.getpid() and not _pid_alive(pid))
+    if os.name != "posix" or len(parts) < 4 or not parts[1].isdigit():
+        return False  # no pid to check (on Windows, assume its writer still runs)
+    try:
+        os.kill(int(parts[1]), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+def remove_orphans(directory: Path) -> list[Path]:
+    """Delete temporary files left by a killed run, only those no running process can be writing."""
+    now, removed = time.time(), []
+    for file in directory.glob("*.tmp") if directory.is_dir() else ():
+        if _orphan(file, now):
+            file.unlink(missing_ok=True)
+            removed.append(file)
+    return removed
 
 
 def write_atomically(file: Path, write: Callable[[IO[bytes]], None]) -> Path:
@@ -122,14 +127,7 @@ class EmbeddingCache:
             return None
         try:
             embedding = _read_npz(file, content_hash, model, dimension)
-        except (
-            OSError,
-            ValueError,
-            KeyError,
-            EOFError,
-            zipfile.BadZipFile,
-            json.JSONDecodeError,
-        ) as error:
+        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as error:
             self._set_aside(file, str(error))
             return None
         return replace(embedding, video_id=video_id) if video_id else embedding
@@ -139,12 +137,8 @@ class EmbeddingCache:
         target = file.with_suffix(".bad")
         os.replace(file, target)
         self.set_aside.append(target)
-        logger.warning(
-            "cache file %s is unusable (%s): set aside as %s; embedding that video again",
-            file,
-            reason,
-            target.name,
-        )
+        message = "cache file %s is unusable (%s): set aside as %s; embedding that video again"
+        logger.warning(message, file, reason, target.name)
 
     def store(self, embedding: VideoEmbedding, options: Mapping[str, Any] | None = None) -> Path:
         """Check the vectors, then write one video's embedding atomically (temporary file, os.replace)."""
@@ -165,13 +159,8 @@ class EmbeddingCache:
         )
 
     def remove_orphans(self) -> list[Path]:
-        """Delete temporary files left by a killed run, only those no running process can be writing."""
-        now, removed = time.time(), []
-        for file in self.directory.glob("*.tmp") if self.directory.is_dir() else ():
-            if _writer_gone(file, now):
-                file.unlink(missing_ok=True)
-                removed.append(file)
-        return removed
+        """Delete the temporary files a killed run left (see `remove_orphans`)."""
+        return remove_orphans(self.directory)
 
 
 def _read_npz(file: Path, content_hash: str, model: str, dimension: int | None) -> VideoEmbedding:
@@ -241,6 +230,4 @@ class TaskJournal:
         """Drop every entry older than the retention, and temporary files a killed run left."""
         for file in self.directory.glob("*.json") if self.directory.is_dir() else ():
             self.find(file.stem)
-        for file in self.directory.glob("*.tmp") if self.directory.is_dir() else ():
-            if _writer_gone(file, time.time()):
-                file.unlink(missing_ok=True)
+        remove_orphans(self.directory)

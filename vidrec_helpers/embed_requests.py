@@ -20,7 +20,7 @@ from typing import Any
 
 import httpx
 import pydantic
-from tenacity import RetryCallState, Retrying, retry_if_exception, wait_random_exponential
+from tenacity import RetryCallState, wait_random_exponential
 
 from .config import VidrecError
 
@@ -88,23 +88,6 @@ def surely_not_created(error: BaseException) -> bool:
     A 5xx or a read timeout may come after the task was accepted: then retrying blindly pays twice.
     """
     return status_of(error) == 429 or isinstance(error, (httpx.ConnectError, httpx.ConnectTimeout))
-
-
-def retrying(
-    policy: RetryPolicy,
-    retry_on: Callable[[BaseException], bool],
-    sleep: Callable[[float], None],
-    on_retry: Callable[[RetryCallState], None] | None = None,
-) -> Retrying:
-    """A tenacity Retrying for one kind of request (what to retry depends on whether it may pay)."""
-    return Retrying(
-        stop=policy.stop,
-        wait=policy.wait,
-        retry=retry_if_exception(retry_on),
-        sleep=sleep,
-        reraise=True,
-        before_sleep=on_retry,
-    )
 
 
 class WindowBudget:

@@ -3,9 +3,9 @@
 Every backend follows the `Embedder` protocol, so the rest of the tutorial does not care which
 one it has. The step's parts live in modules named after it (imported from here on first use):
 `TwelveLabsEmbedder` (twelvelabs_embedder.py: the real SDK's Embed API v2, live, and offline for
-the sample clips against the local stand-in), `SampleEmbedder`, `OfflineEmbedder`,
-(embed_local.py; `LocalTextEmbedder`, the offline text model, is the stand-in's), `EmbeddingCache` (embed_cache.py), `TaskJournal`
-(embed_cache.py too), `embed_many` (embed_batch.py), retries and rate budgets (embed_requests.py).
+the sample clips against the local stand-in), `SampleEmbedder` (embed_local.py: offline),
+`EmbeddingCache` and `TaskJournal` (embed_cache.py), `embed_many` (embed_batch.py), retries and
+rate budgets (embed_requests.py); `LocalTextEmbedder`, the offline text model, is the stand-in's.
 Vectors are checked (width, finite values, non-zero length) before anything keeps them.
 """
 
@@ -121,8 +121,8 @@ def text_token_bound(text: str) -> int:
 #: Where each public name of the embedding step lives (loaded when first asked for).
 _PARTS = {
     ".embed_batch": ("DEFAULT_CONCURRENCY", "EmbedReport", "embed_many"),
-    ".embed_cache": ("EmbeddingCache", "JournalEntry", "TaskJournal", "canonical_json"),
-    ".embed_local": ("OfflineEmbedder", "SampleEmbedder", "local_model_available"),
+    ".embed_cache": ("EmbeddingCache", "JournalEntry", "TaskJournal"),
+    ".embed_local": ("SampleEmbedder", "local_model_available"),
     ".embed_requests": ("RetryPolicy", "WindowBudget"),
     ".twelvelabs_embedder": ("PollPolicy", "TwelveLabsEmbedder"),
     "vidrec_standins.local_text": ("LocalTextEmbedder",),  # the offline stand-in's text model
@@ -150,12 +150,13 @@ def make_embedder(
     parquet (what an offline session does, so it starts without the SDK). `poll_timeout` (s):
     how long to wait for one task (None: max(15 min, 3x the video's duration)).
     """
-    from .embed_local import OfflineEmbedder, SampleEmbedder
-    from .twelvelabs_embedder import PollPolicy, TwelveLabsEmbedder
-    from .video_urls import storage_signer
+    from .embed_local import SampleEmbedder
 
     settings = settings or get_settings()
-    poll = PollPolicy(timeout=poll_timeout)
     if settings.mode == "live":
+        from .twelvelabs_embedder import PollPolicy, TwelveLabsEmbedder
+        from .video_urls import storage_signer
+
+        poll = PollPolicy(timeout=poll_timeout)
         return TwelveLabsEmbedder(settings, poll=poll, url_signer=storage_signer(settings))
-    return OfflineEmbedder(poll_timeout) if sample_clips_via_sdk else SampleEmbedder()
+    return SampleEmbedder(sample_clips_via_sdk=sample_clips_via_sdk, poll_timeout=poll_timeout)

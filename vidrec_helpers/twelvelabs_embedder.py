@@ -2,7 +2,7 @@
 
 The same code serves live mode (TwelveLabs) and, for the sample clips, offline mode (the local
 Embed v2 stand-in in `vidrec_standins`, answering with the sample model's shipped vectors).
-A created task is journaled at once (task_journal.py), so nothing is paid for twice.
+A created task is journaled at once (embed_cache.py), so nothing is paid for twice.
 """
 
 from __future__ import annotations
@@ -10,12 +10,13 @@ from __future__ import annotations
 import itertools
 import logging
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from tenacity import RetryCallState, Retrying, retry_if_exception
 
 from .config import MARENGO_DIMENSION, Settings, VidrecError, get_settings, resolve_path
 from .embed_cache import EmbeddingCache, JournalEntry, TaskJournal
@@ -24,7 +25,6 @@ from .embed_requests import (
     WindowBudget,
     explain_failure,
     is_transient,
-    retrying,
     surely_not_created,
 )
 from .embeddings import (
@@ -48,11 +48,10 @@ logger = logging.getLogger(__name__)
 MARENGO_TEXT_TOKENS = {"marengo3.0": 500, "marengo3.5": 2000}
 #: visual + audio: valid for both Marengo 3.0 and 3.5 ("transcription" requires 3.0).
 DEFAULT_EMBEDDING_OPTIONS = ("visual", "audio")
-DEFAULT_EMBEDDING_SCOPES = ("clip", "asset")
+EMBEDDING_SCOPES = ["clip", "asset"]
 #: Shortest poll timeout; longer videos get `POLL_TIMEOUT_PER_VIDEO_SECOND` x their duration.
 MIN_POLL_TIMEOUT = 15 * 60.0
 POLL_TIMEOUT_PER_VIDEO_SECOND = 3.0
-DIMENSIONS = {SAMPLE_MODEL: SAMPLE_DIMENSION}  # Marengo 3.x: MARENGO_DIMENSION
 
 
 @dataclass(frozen=True)
@@ -83,15 +82,11 @@ class TwelveLabsEmbedder:
         model: str | None = None,
         client: TwelveLabs | None = None,
         embedding_options: Sequence[str] = DEFAULT_EMBEDDING_OPTIONS,
-        embedding_scopes: Sequence[str] = DEFAULT_EMBEDDING_SCOPES,
         dimension: int | None = None,
-        video_options: Mapping[str, Any] | None = None,
         poll: PollPolicy = PollPolicy(),
         retry: RetryPolicy | None = None,
-        request_timeout: float = 60.0,
         check_videos: bool = True,
         sleep: Callable[[float], None] = time.sleep,
-        journal: TaskJournal | None = None,
         url_signer: Callable[[str, int], str] | None = None,
         requests_per_minute: float | None = None,
         video_minutes_per_hour: float | None = None,
@@ -103,18 +98,16 @@ class TwelveLabsEmbedder:
         if client is None:
             self.settings.require_live()
         self.model: str = model or self.settings.marengo_model
-        self.dimension: int = dimension or DIMENSIONS.get(self.model, MARENGO_DIMENSION)
+        default = SAMPLE_DIMENSION if self.model == SAMPLE_MODEL else MARENGO_DIMENSION
+        self.dimension: int = dimension or default
         self.embedding_options = list(embedding_options)
-        self.embedding_scopes = list(embedding_scopes)
-        self.video_options = dict(video_options or {})
         self.poll, self.retry, self.sleep = poll, retry or RetryPolicy(), sleep
         self.check_videos = check_videos
         self._explicit_dimension = dimension
         secret = self.settings.twelvelabs_api_key
         self._key = secret.get_secret_value() if secret else ""
-        self.client = client or self._make_client(request_timeout)
-        cache_dir = resolve_path(self.settings.cache_dir)
-        self.journal = journal or TaskJournal(cache_dir / "tasks")
+        self.client = client or self._make_client()
+        self.journal = TaskJournal(resolve_path(self.settings.cache_dir) / "tasks")
         self.journal.prune()
         self.url_signer = url_signer
         per_minute, per_hour = requests_per_minute, video_minutes_per_hour  # None: no budget
@@ -127,17 +120,17 @@ class TwelveLabsEmbedder:
         """Everything besides the model that shapes the vectors (part of the cache key)."""
         return {
             "embedding_option": self.embedding_options,
-            "embedding_scope": self.embedding_scopes,
+            "embedding_scope": EMBEDDING_SCOPES,
             "embedding_dimension": self._explicit_dimension,
-            "video": self.video_options,
+            "video": {},  # kept in the key so that caches written before stay valid
         }
 
-    def _make_client(self, request_timeout: float) -> TwelveLabs:
+    def _make_client(self) -> TwelveLabs:
         """The SDK client. Note: the SDK replaces `base_url` with $TWELVELABS_BASE_URL when set."""
         from twelvelabs import TwelveLabs
 
         base_url = self.settings.twelvelabs_base_url
-        return TwelveLabs(api_key=self._key, base_url=base_url, timeout=request_timeout)
+        return TwelveLabs(api_key=self._key, base_url=base_url, timeout=60.0)
 
     def _mask(self, text: str) -> str:
         return text.replace(self._key, "****") if self._key else text
@@ -150,11 +143,13 @@ class TwelveLabsEmbedder:
         """Call the SDK with its own retries off (see embed_requests.py), retrying with tenacity."""
         kwargs["request_options"] = {"max_retries": 0}
 
-        def log(state: Any) -> None:
+        def log(state: RetryCallState) -> None:
             logger.info("%s: retrying after %s", action, type(state.outcome.exception()).__name__)
 
+        retrying = Retrying(stop=self.retry.stop, wait=self.retry.wait, sleep=self.sleep,
+                            retry=retry_if_exception(retry_on), before_sleep=log, reraise=True)  # fmt: skip
         try:
-            return retrying(self.retry, retry_on, self.sleep, log)(function, *args, **kwargs)
+            return retrying(function, *args, **kwargs)
         except Exception as error:  # translated to one clear message, secrets masked
             base_url = self.client._client_wrapper.get_base_url()
             failure = explain_failure(action, error, self.retry, base_url, self._mask)
@@ -213,37 +208,31 @@ class TwelveLabsEmbedder:
             self.request_budget.acquire()
         if self.video_budget and duration:
             self.video_budget.acquire(duration)
-        for attempt in itertools.count(1):
+        for attempt in range(1, self.retry.attempts + 1):
             url = self._signed_url(source, duration)
             warn_if_private(url, source.video_id, self.allow_private_urls)
             asked = time.time()
             try:
-                task = self._call(
+                task_id = str(self._call(
                     f"creating the embedding task for {source.video_id}",
                     self.client.embed.v_2.tasks.create,
                     input_type="video",
                     model_name=self.model,
-                    video={
-                        **self.video_options,
-                        "media_source": {"url": url},
-                        "embedding_option": self.embedding_options,
-                        "embedding_scope": self.embedding_scopes,
-                    },
+                    video={"media_source": {"url": url}, "embedding_option": self.embedding_options,
+                           "embedding_scope": EMBEDDING_SCOPES},
                     retry_on=surely_not_created,
                     **self._dimension_arguments(),
-                )
-                task_id = str(task.id)
-            except EmbeddingError as error:
+                ).id)  # fmt: skip
+            except EmbeddingError as error:  # a 5xx or a read timeout: the task may exist
                 cause = getattr(error, "cause", None)
                 if cause is None or not is_transient(cause) or surely_not_created(cause):
                     raise
-                found = self._find_created(url, asked, source.video_id)
-                if found is None and attempt < self.retry.attempts:
+                task_id = self._find_created(url, asked, source.video_id)
+                if task_id is None and attempt < self.retry.attempts:
                     self.sleep(min(self.retry.maximum, self.retry.initial * 2**attempt))
                     continue
-                if found is None:
+                if task_id is None:
                     raise
-                task_id = found
             self.journal.record(key, JournalEntry(task_id, source.video_id, self.model, asked))
             return task_id
         raise AssertionError("unreachable")
@@ -269,14 +258,7 @@ class TwelveLabsEmbedder:
     def _wait_for_task(self, task_id: str, source: VideoSource, timeout: float) -> Any:
         """Check the task after waits growing x`factor` up to `maximum`, until ready, failed or timeout."""
         deadline, wait = time.monotonic() + timeout, self.poll.initial
-        while True:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise EmbeddingTimeoutError(
-                    f"the embedding task {task_id} for {source.video_id} was still processing after "
-                    f"{timeout:g} s; it is journaled: run again to keep waiting for it (no new charge), "
-                    "or raise the timeout (`vidrec ingest --poll-timeout SECONDS`)"
-                )
+        while (remaining := deadline - time.monotonic()) > 0:
             self.sleep(min(wait, remaining))
             wait = min(wait * self.poll.factor, self.poll.maximum)
             task = self._call(
@@ -288,11 +270,13 @@ class TwelveLabsEmbedder:
                 return task
             if task.status == "failed":
                 reason = task.error.message if task.error else "no reason given"
-                raise EmbeddingError(
-                    self._mask(
-                        f"TwelveLabs could not embed {source.video_id}: {reason} (task {task_id})"
-                    )
-                )
+                message = f"TwelveLabs could not embed {source.video_id}: {reason} (task {task_id})"
+                raise EmbeddingError(self._mask(message))
+        raise EmbeddingTimeoutError(
+            f"the embedding task {task_id} for {source.video_id} was still processing after "
+            f"{timeout:g} s; it is journaled: run again to keep waiting for it (no new charge), "
+            "or raise the timeout (`vidrec ingest --poll-timeout SECONDS`)"
+        )
 
     def _to_embedding(self, source: VideoSource, task: Any) -> VideoEmbedding:
         """Turn a ready task into a VideoEmbedding, checking its vectors before anything keeps them."""
