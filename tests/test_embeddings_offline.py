@@ -10,12 +10,13 @@ import pandas as pd
 import pytest
 from standin_fixtures import media_server
 
-from vidrec_helpers import embed_local, embeddings
+from vidrec_helpers import embeddings
 from vidrec_helpers.config import VidrecError
 from vidrec_helpers.embeddings import SampleEmbedder, embed_many, make_embedder
 from vidrec_helpers.pipeline import catalog_sources
 from vidrec_helpers.records import VideoSource, unit
 from vidrec_helpers.samples import SAMPLE_MODEL, sample_video_dir
+from vidrec_standins import local_text
 
 DIMENSION = 384
 
@@ -73,13 +74,13 @@ def test_unknown_video_says_what_offline_mode_can_do(embedder):
 
 
 def test_preset_queries_work_without_a_text_model(embedder, monkeypatch):
-    monkeypatch.setattr(embed_local, "local_model_available", lambda: False)
+    monkeypatch.setattr(local_text, "local_model_available", lambda: False)
     assert np.allclose(embedder.embed_text("intent:kids"), vector(5), atol=1e-6)
     assert np.allclose(embedder.embed_text("funny and lighthearted"), vector(6), atol=1e-6)
 
 
 def test_free_text_without_a_text_model_explains_the_options(embedder, monkeypatch):
-    monkeypatch.setattr(embed_local, "local_model_available", lambda: False)
+    monkeypatch.setattr(local_text, "local_model_available", lambda: False)
     with pytest.raises(VidrecError) as caught:
         embedder.embed_text("a robot learning to paint")
     message = str(caught.value)
@@ -94,7 +95,7 @@ def test_free_text_goes_to_the_text_model_when_installed(frame, monkeypatch):
         def embed_text(self, text):
             return vector(99)
 
-    monkeypatch.setattr(embed_local, "local_model_available", lambda: True)
+    monkeypatch.setattr(local_text, "local_model_available", lambda: True)
     embedder = SampleEmbedder(embeddings=frame, service=FakeTextModel())
     assert np.allclose(embedder.embed_text("a robot learning to paint"), vector(99), atol=1e-6)
 

@@ -3,9 +3,10 @@
 Every backend follows the `Embedder` protocol, so the rest of the tutorial does not care which
 one it has. The step's parts live in modules named after it (imported from here on first use):
 `TwelveLabsEmbedder` (twelvelabs_embedder.py: the real SDK's Embed API v2, live, and offline for
-the sample clips against the local stand-in), `SampleEmbedder` (embed_local.py: offline),
-`EmbeddingCache` and `TaskJournal` (embed_cache.py), `embed_many` (embed_batch.py), retries and
-rate budgets (embed_requests.py); `LocalTextEmbedder`, the offline text model, is the stand-in's.
+the sample clips against the local stand-in), `EmbeddingCache` and `TaskJournal` (embed_cache.py),
+`embed_many` (embed_batch.py), retries and rate budgets (embed_requests.py). What answers instead
+of TwelveLabs offline is the stand-ins': `SampleEmbedder` (the shipped sample vectors) and
+`LocalTextEmbedder` (the offline text model).
 Vectors are checked (width, finite values, non-zero length) before anything keeps them.
 """
 
@@ -122,10 +123,11 @@ def text_token_bound(text: str) -> int:
 _PARTS = {
     ".embed_batch": ("DEFAULT_CONCURRENCY", "EmbedReport", "embed_many"),
     ".embed_cache": ("EmbeddingCache", "JournalEntry", "TaskJournal"),
-    ".embed_local": ("SampleEmbedder", "local_model_available"),
     ".embed_requests": ("RetryPolicy", "WindowBudget"),
     ".twelvelabs_embedder": ("PollPolicy", "TwelveLabsEmbedder"),
-    "vidrec_standins.local_text": ("LocalTextEmbedder",),  # the offline stand-in's text model
+    # offline: what answers instead of TwelveLabs
+    "vidrec_standins.offline_embedder": ("SampleEmbedder",),
+    "vidrec_standins.local_text": ("LocalTextEmbedder", "local_model_available"),
 }  # fmt: skip
 _WHERE = {name: module for module, names in _PARTS.items() for name in names}
 
@@ -150,7 +152,7 @@ def make_embedder(
     parquet (what an offline session does, so it starts without the SDK). `poll_timeout` (s):
     how long to wait for one task (None: max(15 min, 3x the video's duration)).
     """
-    from .embed_local import SampleEmbedder
+    from vidrec_standins.offline_embedder import SampleEmbedder
 
     settings = settings or get_settings()
     if settings.mode == "live":

@@ -28,7 +28,6 @@ from collections import Counter, deque
 from dataclasses import dataclass, field, fields
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, unquote, urlparse
 
 import numpy as np
@@ -37,9 +36,6 @@ from flask import Flask, Response, request
 from vidrec_helpers.embeddings import text_token_bound
 from vidrec_helpers.samples import SAMPLE_MODEL
 from vidrec_standins.background import BackgroundServer
-
-if TYPE_CHECKING:
-    from vidrec_helpers.twelvelabs_embedder import TwelveLabsEmbedder
 
 API_PREFIX = "/v1.3"
 MODELS = ("marengo3.0", "marengo3.5")
@@ -555,18 +551,17 @@ class TwelveLabsStandIn:
         ]
         if not queries.empty:
             return np.asarray(queries["vector"].iloc[0])
-        from vidrec_helpers import embed_local
         from vidrec_helpers.config import VidrecError
-        from vidrec_standins.local_text import LocalTextEmbedder
+        from vidrec_standins import local_text
 
-        if not embed_local.local_model_available():
+        if not local_text.local_model_available():
             raise StandInRefusal(
                 400,
                 "model_unavailable",
-                f"Free text offline needs the local text model: {embed_local.LOCAL_HINT}.",
+                f"Free text offline needs the local text model: {local_text.LOCAL_HINT}.",
             )
         try:
-            return LocalTextEmbedder().embed_text(text)
+            return local_text.LocalTextEmbedder().embed_text(text)
         except VidrecError as error:  # e.g. longer than the model reads
             raise StandInRefusal(400, "parameter_invalid", str(error)) from None
 
@@ -714,20 +709,3 @@ def ensure_offline_standin() -> str:
         if _OFFLINE is None:
             _OFFLINE = TwelveLabsStandIn(profile="offline").start()
         return _OFFLINE.base_url
-
-
-def offline_embedder(poll_timeout: float | None = None) -> TwelveLabsEmbedder:
-    """The live-mode TwelveLabs embedder, through the real SDK, pointed at the offline stand-in."""
-    from twelvelabs import TwelveLabs
-
-    from vidrec_helpers.config import get_settings
-    from vidrec_helpers.twelvelabs_embedder import PollPolicy, TwelveLabsEmbedder
-    from vidrec_helpers.video_urls import storage_signer
-
-    settings = get_settings()
-    client = TwelveLabs(api_key="offline-standin", base_url=ensure_offline_standin())
-    poll = PollPolicy(initial=0.05, maximum=0.5, timeout=poll_timeout)
-    return TwelveLabsEmbedder(
-        settings, model=SAMPLE_MODEL, client=client, check_videos=False, poll=poll,
-        url_signer=storage_signer(settings), allow_private_urls=True,  # local on purpose
-    )  # fmt: skip

@@ -1,4 +1,4 @@
-"""Offline embedding: the shipped sample vectors, and the sample clips through the stand-in.
+"""What answers instead of TwelveLabs offline: the shipped sample vectors, and the stand-in.
 
 Offline, the 8 sample clips can go through the same TwelveLabs code as live mode (the real SDK
 against the local Embed v2 stand-in, model `all-MiniLM-L6-v2`); the 180 catalog-only entries
@@ -7,31 +7,18 @@ have no file and load from data/sample_embeddings.parquet as a pre-embedded libr
 
 from __future__ import annotations
 
-import importlib.util
 import threading
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .config import VidrecError
-from .records import Segment, VideoEmbedding, VideoSource, unit
-from .samples import SAMPLE_DIMENSION, SAMPLE_MODEL
+from vidrec_helpers.config import VidrecError
+from vidrec_helpers.records import Segment, VideoEmbedding, VideoSource, unit
+from vidrec_helpers.samples import SAMPLE_DIMENSION, SAMPLE_MODEL
+from vidrec_standins import local_text
 
 if TYPE_CHECKING:
     import pandas as pd
-
-LOCAL_HINT = (
-    "install the local text model with `make lab-full` (or `pip install torch --index-url "
-    'https://download.pytorch.org/whl/cpu` then `pip install -e ".[local]"`), '
-    "or use live mode with TWELVELABS_API_KEY"
-)
-
-
-def local_model_available() -> bool:
-    """True when sentence-transformers and torch are installed (checked without importing torch)."""
-    return all(
-        importlib.util.find_spec(name) is not None for name in ("sentence_transformers", "torch")
-    )
 
 
 class SampleEmbedder:
@@ -64,7 +51,7 @@ class SampleEmbedder:
         """The sample frame (loaded once)."""
         with self._lock:
             if self._frame is None:
-                from .samples import load_sample_embeddings
+                from vidrec_helpers.samples import load_sample_embeddings
 
                 self._frame = load_sample_embeddings()
             return self._frame
@@ -119,20 +106,36 @@ class SampleEmbedder:
         match = queries[(queries["key"] == text) | (queries["text"] == text)]
         if not match.empty:
             return unit(match["vector"].iloc[0])
-        if self._service is not None or local_model_available():
+        if self._service is not None or local_text.local_model_available():
             return self.service().embed_text(text)
         names = list(queries["key"])
         shown = ", ".join(names[:12]) + (f" and {len(names) - 12} more" if len(names) > 12 else "")
         raise VidrecError(
             f"offline mode without a local text model can only use the preset queries ({shown}); "
-            f"for free text, {LOCAL_HINT}"
+            f"for free text, {local_text.LOCAL_HINT}"
         )
 
     def service(self) -> Any:
         """The TwelveLabs embedder pointed at the offline stand-in (started on first use)."""
         with self._service_lock:
             if self._service is None:
-                from vidrec_standins.twelvelabs import offline_embedder
-
-                self._service = offline_embedder(self.poll_timeout)
+                self._service = _offline_service(self.poll_timeout)
             return self._service
+
+
+def _offline_service(poll_timeout: float | None) -> Any:
+    """The live-mode TwelveLabs embedder, through the real SDK, pointed at the offline stand-in."""
+    from twelvelabs import TwelveLabs
+
+    from vidrec_helpers.config import get_settings
+    from vidrec_helpers.twelvelabs_embedder import PollPolicy, TwelveLabsEmbedder
+    from vidrec_helpers.video_urls import storage_signer
+    from vidrec_standins.twelvelabs import ensure_offline_standin
+
+    settings = get_settings()
+    client = TwelveLabs(api_key="offline-standin", base_url=ensure_offline_standin())
+    poll = PollPolicy(initial=0.05, maximum=0.5, timeout=poll_timeout)
+    return TwelveLabsEmbedder(
+        settings, model=SAMPLE_MODEL, client=client, check_videos=False, poll=poll,
+        url_signer=storage_signer(settings), allow_private_urls=True,  # local on purpose
+    )  # fmt: skip
