@@ -93,8 +93,9 @@ def surely_not_created(error: BaseException) -> bool:
 class WindowBudget:
     """At most `capacity` units (requests, or seconds of video) in any `window` seconds, all threads.
 
-    A sliding log, the smallest code for weighted amounts (a video's duration counts against the
-    hourly budget); a kept library would add a dependency for ~25 lines. Waits outside the lock.
+    A sliding log, not pyrate-limiter/limits: they count whole units and refuse an amount above
+    the limit, while a video's duration (float seconds) counts against the hourly budget and a
+    video longer than the whole budget must still go through alone. Waits outside the lock.
     """
 
     def __init__(
@@ -105,9 +106,8 @@ class WindowBudget:
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         if capacity <= 0 or window <= 0:
-            raise VidrecError(
-                f"a budget needs a capacity and a window above 0, got {capacity}/{window} s"
-            )
+            message = f"a budget needs a capacity and a window above 0, got {capacity}/{window} s"
+            raise VidrecError(message)
         self.capacity, self.window = capacity, window
         self._clock, self._sleep = clock, sleep
         self._log: deque[tuple[float, float]] = deque()
@@ -152,10 +152,10 @@ def explain_failure(
 
     from .embeddings import EmbeddingError
 
-    attempts = f"after {policy.attempts} attempts"
-    status, message = status_of(error) or 0, _api_message(error)
     if isinstance(error, VidrecError):
         return error
+    attempts = f"after {policy.attempts} attempts"
+    status, message = status_of(error) or 0, _api_message(error)
     if isinstance(error, ApiError) and 200 <= status < 300:
         hint = f"TwelveLabs sent a response that is not valid JSON: {message[:120]}"
     elif status == 429:
@@ -171,9 +171,7 @@ def explain_failure(
         hint = f"could not reach TwelveLabs at {base_url} {attempts} ({type(error).__name__}). "
         hint += "Check your network or TWELVELABS_BASE_URL"
     elif isinstance(error, pydantic.ValidationError):
-        hint = (
-            f"TwelveLabs sent a response of an unexpected shape ({error.error_count()} problem(s))"
-        )
+        hint = f"TwelveLabs sent a response of an unexpected shape ({error.error_count()} problems)"
     else:
         hint = f"{type(error).__name__}: {error}"
     return EmbeddingError(mask(f"{action} failed: {hint}"))

@@ -36,7 +36,7 @@ from .embeddings import (
 )
 from .records import VideoEmbedding, VideoSource, unit
 from .samples import SAMPLE_DIMENSION, SAMPLE_MODEL
-from .video_urls import MAX_URL_SECONDS, private_urls_allowed, same_media, warn_if_private
+from .video_urls import MAX_URL_SECONDS, same_media, warn_if_private
 
 if TYPE_CHECKING:
     from twelvelabs import TwelveLabs
@@ -113,7 +113,7 @@ class TwelveLabsEmbedder:
         per_minute, per_hour = requests_per_minute, video_minutes_per_hour  # None: no budget
         self.request_budget = WindowBudget(per_minute, 60.0) if per_minute else None
         self.video_budget = WindowBudget(per_hour * 60.0, 3600.0) if per_hour else None
-        self.allow_private_urls = private_urls_allowed(allow_private_urls)
+        self.allow_private_urls = allow_private_urls  # None: $VIDREC_ALLOW_PRIVATE_URLS
 
     @property
     def options(self) -> dict[str, Any]:

@@ -36,15 +36,12 @@ def private_host(url: str) -> str | None:
     return host if address.is_private or address.is_loopback or address.is_link_local else None
 
 
-def private_urls_allowed(allowed: bool | None = None) -> bool:
-    """`allowed` if given, else $VIDREC_ALLOW_PRIVATE_URLS (for a local stand-in)."""
-    if allowed is not None:
-        return allowed
-    return os.environ.get(ALLOW_PRIVATE_VARIABLE, "").lower() in ("1", "true", "yes")
+def warn_if_private(url: str, video_id: str, allowed: bool | None = None) -> None:
+    """Warn before paying when TwelveLabs could not fetch the URL (the task would fail).
 
-
-def warn_if_private(url: str, video_id: str, allowed: bool) -> None:
-    """Warn before paying when TwelveLabs could not fetch the URL (the task would fail)."""
+    `allowed` (None: $VIDREC_ALLOW_PRIVATE_URLS) says a local host is meant (a local stand-in)."""
+    if allowed is None:
+        allowed = os.environ.get(ALLOW_PRIVATE_VARIABLE, "").lower() in ("1", "true", "yes")
     host = private_host(url)
     if host and not allowed:
         logger.warning(
