@@ -33,6 +33,7 @@ from .embeddings import (
     check_embedding,
     segments_from_data,
     text_token_bound,
+    vector_problem,
 )
 from .records import VideoEmbedding, VideoSource, unit
 from .samples import SAMPLE_DIMENSION, SAMPLE_MODEL
@@ -137,9 +138,7 @@ class TwelveLabsEmbedder:
 
     # ----- one request, retried ----------------------------------------------------------------
 
-    def _call(
-        self, action: str, function: Callable, *args: Any, retry_on=is_transient, **kwargs: Any
-    ) -> Any:
+    def _call(self, action: str, function: Callable, *args: Any, **kwargs: Any) -> Any:
         """Call the SDK with its own retries off (see embed_requests.py), retrying with tenacity."""
         kwargs["request_options"] = {"max_retries": 0}
 
@@ -147,14 +146,12 @@ class TwelveLabsEmbedder:
             logger.info("%s: retrying after %s", action, type(state.outcome.exception()).__name__)
 
         retrying = Retrying(stop=self.retry.stop, wait=self.retry.wait, sleep=self.sleep,
-                            retry=retry_if_exception(retry_on), before_sleep=log, reraise=True)  # fmt: skip
+                            retry=retry_if_exception(is_transient), before_sleep=log, reraise=True)  # fmt: skip
         try:
             return retrying(function, *args, **kwargs)
         except Exception as error:  # translated to one clear message, secrets masked
             base_url = self.client._client_wrapper.get_base_url()
-            failure = explain_failure(action, error, self.retry, base_url, self._mask)
-            failure.cause = error  # kept for _create (not chained: tracebacks stay short)
-            raise failure from None
+            raise explain_failure(action, error, self.retry, base_url, self._mask) from None
 
     # ----- video -----------------------------------------------------------------------------
 
@@ -177,12 +174,9 @@ class TwelveLabsEmbedder:
 
             duration = check_video(source.path).duration
         key = self.task_key(source)
-        entry = self.journal.find(key)
-        if entry is not None:
+        if entry := self.journal.find(key):
             logger.info("%s: resuming task %s (already paid for)", source.video_id, entry.task_id)
-            task_id = entry.task_id
-        else:
-            task_id = self._create(source, key, duration)
+        task_id = entry.task_id if entry else self._create(source, key, duration)
         try:
             task = self._wait_for_task(task_id, source, poll_timeout_for(duration, self.poll))
         except EmbeddingError as error:
@@ -203,39 +197,36 @@ class TwelveLabsEmbedder:
         return str(source.url)
 
     def _create(self, source: VideoSource, key: str, duration: float | None) -> str:
-        """Create the task and journal its id at once; never blindly repeat a create that may have worked."""
+        """Create the task and journal its id at once; never blindly repeat a create that may have
+        worked (a 5xx or read timeout): look for its task with `tasks.list` before sending it again."""
         if self.request_budget:
             self.request_budget.acquire()
         if self.video_budget and duration:
             self.video_budget.acquire(duration)
-        for attempt in range(1, self.retry.attempts + 1):
-            url = self._signed_url(source, duration)
+
+        def create(request_options: dict) -> tuple[str, float]:
+            url = self._signed_url(source, duration)  # signed now, before each attempt
             warn_if_private(url, source.video_id, self.allow_private_urls)
             asked = time.time()
             try:
-                task_id = str(self._call(
-                    f"creating the embedding task for {source.video_id}",
-                    self.client.embed.v_2.tasks.create,
+                task = self.client.embed.v_2.tasks.create(
                     input_type="video",
                     model_name=self.model,
                     video={"media_source": {"url": url}, "embedding_option": self.embedding_options,
                            "embedding_scope": EMBEDDING_SCOPES},
-                    retry_on=surely_not_created,
+                    request_options=request_options,
                     **self._dimension_arguments(),
-                ).id)  # fmt: skip
-            except EmbeddingError as error:  # a 5xx or a read timeout: the task may exist
-                cause = getattr(error, "cause", None)
-                if cause is None or not is_transient(cause) or surely_not_created(cause):
-                    raise
-                task_id = self._find_created(url, asked, source.video_id)
-                if task_id is None and attempt < self.retry.attempts:
-                    self.sleep(min(self.retry.maximum, self.retry.initial * 2**attempt))
-                    continue
-                if task_id is None:
-                    raise
-            self.journal.record(key, JournalEntry(task_id, source.video_id, self.model, asked))
-            return task_id
-        raise AssertionError("unreachable")
+                )  # fmt: skip
+            except Exception as error:
+                may_have_worked = is_transient(error) and not surely_not_created(error)
+                if may_have_worked and (found := self._find_created(url, asked, source.video_id)):
+                    return found, asked
+                raise
+            return str(task.id), asked
+
+        task_id, asked = self._call(f"creating the embedding task for {source.video_id}", create)
+        self.journal.record(key, JournalEntry(task_id, source.video_id, self.model, asked))
+        return task_id
 
     def _find_created(self, url: str, since: float, video_id: str) -> str | None:
         """After a create that may have worked (5xx, read timeout): a task made since then for this URL."""
@@ -280,15 +271,10 @@ class TwelveLabsEmbedder:
 
     def _to_embedding(self, source: VideoSource, task: Any) -> VideoEmbedding:
         """Turn a ready task into a VideoEmbedding, checking its vectors before anything keeps them."""
-        metadata = getattr(task, "metadata", None)
-        duration = getattr(metadata, "duration", None) or source.duration
+        duration = getattr(getattr(task, "metadata", None), "duration", None) or source.duration
         segments = segments_from_data(task.data or [], duration)
-        if not segments:
-            raise EmbeddingError(
-                f"TwelveLabs returned no clip or video embeddings for {source.video_id} (task {task.id})"
-            )
         embedding = VideoEmbedding(source.video_id, source.content_hash, self.model, segments)
-        return check_embedding(embedding, self.dimension)
+        return check_embedding(embedding, self.dimension)  # none at all: "gave no vectors"
 
     # ----- text ------------------------------------------------------------------------------
 
@@ -314,11 +300,7 @@ class TwelveLabsEmbedder:
             **{field_name: {"input_text": text}},
             **self._dimension_arguments(),
         )
-        if not response.data:
-            raise EmbeddingError("TwelveLabs returned no embedding for the text")
-        vector = unit(response.data[0].embedding)
-        if vector.shape[0] != self.dimension:
-            raise EmbeddingError(
-                f"TwelveLabs returned a {vector.shape[0]}-d text vector, expected {self.dimension}"
-            )
-        return vector
+        vectors = np.array([item.embedding for item in response.data or []][:1], dtype=np.float32)
+        if problem := vector_problem(vectors, self.dimension):
+            raise EmbeddingError(f"TwelveLabs gave {problem} for the text")
+        return unit(vectors[0])
