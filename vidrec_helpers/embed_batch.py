@@ -61,16 +61,8 @@ def _outcome(
     except Exception as error:  # noqa: BLE001 - recorded per video, the batch goes on
         text = str(error) if isinstance(error, VidrecError) else f"{type(error).__name__}: {error}"
         return None, mask_secrets(text)
-    forget = getattr(embedder, "forget_task", None)
-    if forget is not None:
-        forget(source)
+    getattr(embedder, "forget_task", lambda source: None)(source)  # its journaled task
     return embedding, None
-
-
-def _waits(embedder: Embedder, source: VideoSource) -> bool:
-    """Whether this video waits on a service (thread pool) or is a local lookup (caller's thread)."""
-    waits_for = getattr(embedder, "waits_for", None)
-    return waits_for(source) if waits_for else True
 
 
 def embed_many(
@@ -92,6 +84,8 @@ def embed_many(
     started = time.monotonic()
     unique = list({source.video_id: source for source in sources}.values())
     options = dict(getattr(embedder, "options", {}) or {})
+    #: Whether a video waits on a service (thread pool) or is a local lookup (caller's thread).
+    waits_for = getattr(embedder, "waits_for", lambda source: True)
     report = EmbedReport()
     if progress:
         from tqdm.auto import tqdm  # in Jupyter, the notebook widget
@@ -120,7 +114,7 @@ def embed_many(
             if found is not None:
                 report.from_cache.append(source.video_id)
                 done(source, found, None)
-            elif _waits(embedder, source):
+            elif waits_for(source):
                 pooled.append(source)
             else:  # a lookup: no pool needed
                 done(source, *_outcome(embedder, source, cache, options))

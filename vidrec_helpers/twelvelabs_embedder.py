@@ -107,7 +107,12 @@ class TwelveLabsEmbedder:
         self._explicit_dimension = dimension
         secret = self.settings.twelvelabs_api_key
         self._key = secret.get_secret_value() if secret else ""
-        self.client = client or self._make_client()
+        if client is None:  # note: the SDK replaces base_url with $TWELVELABS_BASE_URL when set
+            from twelvelabs import TwelveLabs
+
+            base_url = self.settings.twelvelabs_base_url
+            client = TwelveLabs(api_key=self._key, base_url=base_url, timeout=60.0)
+        self.client = client
         self.journal = TaskJournal(resolve_path(self.settings.cache_dir) / "tasks")
         self.journal.prune()
         self.url_signer = url_signer
@@ -125,13 +130,6 @@ class TwelveLabsEmbedder:
             "embedding_dimension": self._explicit_dimension,
             "video": {},  # kept in the key so that caches written before stay valid
         }
-
-    def _make_client(self) -> TwelveLabs:
-        """The SDK client. Note: the SDK replaces `base_url` with $TWELVELABS_BASE_URL when set."""
-        from twelvelabs import TwelveLabs
-
-        base_url = self.settings.twelvelabs_base_url
-        return TwelveLabs(api_key=self._key, base_url=base_url, timeout=60.0)
 
     def _mask(self, text: str) -> str:
         return text.replace(self._key, "****") if self._key else text
