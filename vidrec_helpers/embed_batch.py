@@ -24,8 +24,6 @@ logger = logging.getLogger(__name__)
 #: Tasks in flight at once (matches the S3 client's connection pool in storage.py).
 DEFAULT_CONCURRENCY = 32
 
-OnResult = Callable[[str, VideoEmbedding | None, str | None], None]
-
 
 @dataclass
 class EmbedReport:
@@ -72,7 +70,7 @@ def embed_many(
     concurrency: int = DEFAULT_CONCURRENCY,
     cache: EmbeddingCache | None = None,
     progress: bool = True,
-    on_result: OnResult | None = None,
+    on_result: Callable[[str, VideoEmbedding | None, str | None], None] | None = None,
 ) -> EmbedReport:
     """Embed videos with up to `concurrency` tasks in flight, cache first, failures recorded.
 

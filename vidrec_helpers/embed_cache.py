@@ -48,22 +48,16 @@ def canonical_json(value: Any) -> str:
 
 
 def _orphan(file: Path, now: float) -> bool:
-    """A `<key>.<pid>.<random>.tmp` file whose writer has exited (POSIX), or any .tmp a day old."""
+    """A `<key>.<pid>.<random>.tmp` file whose writer has exited, or any .tmp a day old."""
+    import psutil  # whether the writer still runs, on every platform
+
     try:
-        if now - file.stat().st_mtime > ORPHAN_SECONDS:
-            return True
+        age = now - file.stat().st_mtime
     except FileNotFoundError:
         return False
     parts = file.name.split(".")
-    if os.name != "posix" or len(parts) < 4 or not parts[1].isdigit():
-        return False  # no pid to check (on Windows, assume its writer still runs)
-    try:
-        os.kill(int(parts[1]), 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        return False
-    return False
+    pid = int(parts[1]) if len(parts) >= 4 and parts[1].isdigit() else None
+    return age > ORPHAN_SECONDS or (pid is not None and not psutil.pid_exists(pid))
 
 
 def remove_orphans(directory: Path) -> list[Path]:
@@ -128,17 +122,13 @@ class EmbeddingCache:
         try:
             embedding = _read_npz(file, content_hash, model, dimension)
         except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as error:
-            self._set_aside(file, str(error))
+            target = file.with_suffix(".bad")  # kept for inspection, never used again
+            os.replace(file, target)
+            self.set_aside.append(target)
+            message = "cache file %s is unusable (%s): set aside as %s; embedding that video again"
+            logger.warning(message, file, error, target.name)
             return None
         return replace(embedding, video_id=video_id) if video_id else embedding
-
-    def _set_aside(self, file: Path, reason: str) -> None:
-        """Rename a bad file to `*.bad` (kept for inspection) so the video is embedded again."""
-        target = file.with_suffix(".bad")
-        os.replace(file, target)
-        self.set_aside.append(target)
-        message = "cache file %s is unusable (%s): set aside as %s; embedding that video again"
-        logger.warning(message, file, reason, target.name)
 
     def store(self, embedding: VideoEmbedding, options: Mapping[str, Any] | None = None) -> Path:
         """Check the vectors, then write one video's embedding atomically (temporary file, os.replace)."""
