@@ -82,12 +82,11 @@ def is_transient(error: BaseException) -> bool:
     return status is not None and (status in (408, 429) or status >= 500)
 
 
-def surely_not_created(error: BaseException) -> bool:
-    """True when a failed `tasks.create` cannot have made a task: a 429, or no connection at all.
-
-    A 5xx or a read timeout may come after the task was accepted: then retrying blindly pays twice.
-    """
-    return status_of(error) == 429 or isinstance(error, (httpx.ConnectError, httpx.ConnectTimeout))
+def may_have_created(error: BaseException) -> bool:
+    """True when a failed `tasks.create` may have made its task: a 5xx or a read timeout may come
+    after the task was accepted (then retrying blindly pays twice); a 429 or no connection cannot."""
+    connect_failed = isinstance(error, (httpx.ConnectError, httpx.ConnectTimeout))
+    return is_transient(error) and status_of(error) != 429 and not connect_failed
 
 
 class WindowBudget:

@@ -25,7 +25,7 @@ from .embed_requests import (
     WindowBudget,
     explain_failure,
     is_transient,
-    surely_not_created,
+    may_have_created,
 )
 from .embeddings import (
     EmbeddingError,
@@ -105,6 +105,11 @@ class TwelveLabsEmbedder:
         self.poll, self.retry, self.sleep = poll, retry or RetryPolicy(), sleep
         self.check_videos = check_videos
         self._explicit_dimension = dimension
+        #: Everything besides the model that shapes the vectors (part of the cache key; "video"
+        #: stays in it so that caches written before keep their keys).
+        self.options: dict[str, Any] = {"embedding_option": self.embedding_options,
+                                        "embedding_scope": EMBEDDING_SCOPES,
+                                        "embedding_dimension": dimension, "video": {}}  # fmt: skip
         secret = self.settings.twelvelabs_api_key
         self._key = secret.get_secret_value() if secret else ""
         if client is None:  # note: the SDK replaces base_url with $TWELVELABS_BASE_URL when set
@@ -116,20 +121,12 @@ class TwelveLabsEmbedder:
         self.journal = TaskJournal(resolve_path(self.settings.cache_dir) / "tasks")
         self.journal.prune()
         self.url_signer = url_signer
-        per_minute, per_hour = requests_per_minute, video_minutes_per_hour  # None: no budget
-        self.request_budget = WindowBudget(per_minute, 60.0) if per_minute else None
+        per_hour = video_minutes_per_hour  # None: no budget
+        self.request_budget = (
+            WindowBudget(requests_per_minute, 60.0) if requests_per_minute else None
+        )
         self.video_budget = WindowBudget(per_hour * 60.0, 3600.0) if per_hour else None
         self.allow_private_urls = allow_private_urls  # None: $VIDREC_ALLOW_PRIVATE_URLS
-
-    @property
-    def options(self) -> dict[str, Any]:
-        """Everything besides the model that shapes the vectors (part of the cache key)."""
-        return {
-            "embedding_option": self.embedding_options,
-            "embedding_scope": EMBEDDING_SCOPES,
-            "embedding_dimension": self._explicit_dimension,
-            "video": {},  # kept in the key so that caches written before stay valid
-        }
 
     def _mask(self, text: str) -> str:
         return text.replace(self._key, "****") if self._key else text
@@ -216,8 +213,9 @@ class TwelveLabsEmbedder:
                     **self._dimension_arguments(),
                 )  # fmt: skip
             except Exception as error:
-                may_have_worked = is_transient(error) and not surely_not_created(error)
-                if may_have_worked and (found := self._find_created(url, asked, source.video_id)):
+                if may_have_created(error) and (
+                    found := self._find_created(url, asked, source.video_id)
+                ):
                     return found, asked
                 raise
             return str(task.id), asked
