@@ -24,9 +24,6 @@ from tenacity import RetryCallState, wait_random_exponential
 
 from .config import VidrecError
 
-#: A 429 with no Retry-After and no X-Ratelimit-Reset: wait this long, longer than a one-minute window.
-UNTOLD_RATE_LIMIT_WAIT = 61.0
-
 
 @dataclass(frozen=True)
 class RetryPolicy:
@@ -35,7 +32,7 @@ class RetryPolicy:
     attempts: int = 6
     initial: float = 1.0
     maximum: float = 30.0
-    untold_wait: float = UNTOLD_RATE_LIMIT_WAIT
+    untold_wait: float = 61.0  # a 429 with neither header: outlast a one-minute window
     rate_limited_for: float = 30 * 60.0
     max_retry_after: float = 3600.0  # the longest told wait we accept (not 30 s, as the SDK)
 
@@ -147,15 +144,13 @@ def explain_failure(
     action: str, error: Exception, policy: RetryPolicy, base_url: str, mask: Callable[[str], str]
 ) -> Exception:
     """A learner-facing error for a failed SDK call, secrets masked."""
-    from twelvelabs.core.api_error import ApiError
-
     from .embeddings import EmbeddingError
 
     if isinstance(error, VidrecError):
         return error
     attempts = f"after {policy.attempts} attempts"
     status, message = status_of(error) or 0, _api_message(error)
-    if isinstance(error, ApiError) and 200 <= status < 300:
+    if 200 <= status < 300:  # the SDK's ApiError for a 2xx body it could not parse
         hint = f"TwelveLabs sent a response that is not valid JSON: {message[:120]}"
     elif status == 429:
         hint = f"still rate limited after {policy.rate_limited_for:g} s ({message}): wait, or set "
@@ -164,7 +159,7 @@ def explain_failure(
         hint = f"TwelveLabs kept failing (HTTP {status}) {attempts}: {message}. Try again later"
     elif status in (401, 403):
         hint = f"{message} (HTTP {status}). Check TWELVELABS_API_KEY in .env"
-    elif isinstance(error, ApiError):
+    elif status:
         hint = f"{message} (HTTP {status})"
     elif isinstance(error, httpx.TransportError):
         hint = f"could not reach TwelveLabs at {base_url} {attempts} ({type(error).__name__}). "

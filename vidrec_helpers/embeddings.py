@@ -1,13 +1,9 @@
 """Turn videos and text into vectors: the `Embedder` protocol, its errors, and `make_embedder`.
 
 Every backend follows the `Embedder` protocol, so the rest of the tutorial does not care which
-one it has. The step's parts live in modules named after it (imported from here on first use):
-`TwelveLabsEmbedder` (twelvelabs_embedder.py: the real SDK's Embed API v2, live, and offline for
-the sample clips against the local stand-in), `EmbeddingCache` and `TaskJournal` (embed_cache.py),
-`embed_many` (embed_batch.py), retries and rate budgets (embed_requests.py). What answers instead
-of TwelveLabs offline is the stand-ins': `SampleEmbedder` (the shipped sample vectors) and
-`LocalTextEmbedder` (the offline text model).
-Vectors are checked (width, finite values, non-zero length) before anything keeps them.
+one it has. The step's parts live in modules named after it and are imported from here on first
+use (`_PARTS` says where each lives). Vectors are checked (width, finite values, non-zero
+length) before anything keeps them.
 """
 
 from __future__ import annotations
@@ -121,11 +117,11 @@ def text_token_bound(text: str) -> int:
 
 #: Where each public name of the embedding step lives (loaded when first asked for).
 _PARTS = {
-    ".embed_batch": ("DEFAULT_CONCURRENCY", "EmbedReport", "embed_many"),
-    ".embed_cache": ("EmbeddingCache", "JournalEntry", "TaskJournal"),
-    ".embed_requests": ("RetryPolicy", "WindowBudget"),
-    ".twelvelabs_embedder": ("PollPolicy", "TwelveLabsEmbedder"),
-    # offline: what answers instead of TwelveLabs
+    ".embed_batch": ("DEFAULT_CONCURRENCY", "EmbedReport", "embed_many"),  # many videos at once
+    ".embed_cache": ("EmbeddingCache", "JournalEntry", "TaskJournal"),  # kept on disk
+    ".embed_requests": ("RetryPolicy", "WindowBudget"),  # retries, 429s, rate budgets
+    ".twelvelabs_embedder": ("PollPolicy", "TwelveLabsEmbedder"),  # the real SDK, Embed API v2
+    # offline: what answers instead of TwelveLabs (the shipped vectors, the local text model)
     "vidrec_standins.offline_embedder": ("SampleEmbedder",),
     "vidrec_standins.local_text": ("LocalTextEmbedder", "local_model_available"),
 }  # fmt: skip

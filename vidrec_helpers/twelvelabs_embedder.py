@@ -50,27 +50,21 @@ MARENGO_TEXT_TOKENS = {"marengo3.0": 500, "marengo3.5": 2000}
 #: visual + audio: valid for both Marengo 3.0 and 3.5 ("transcription" requires 3.0).
 DEFAULT_EMBEDDING_OPTIONS = ("visual", "audio")
 EMBEDDING_SCOPES = ["clip", "asset"]
-#: Shortest poll timeout; longer videos get `POLL_TIMEOUT_PER_VIDEO_SECOND` x their duration.
-MIN_POLL_TIMEOUT = 15 * 60.0
-POLL_TIMEOUT_PER_VIDEO_SECOND = 3.0
 
 
 @dataclass(frozen=True)
 class PollPolicy:
     """A plain polling loop: first wait `initial` s, then x`factor` up to `maximum` s; give up
-    after `timeout` s (None: max(15 min, 3x the video's duration))."""
+    after `timeout` s (None: max(15 min, 3x the video's duration), see `timeout_for`)."""
 
     initial: float = 1.0
     factor: float = 1.5
     maximum: float = 10.0
     timeout: float | None = None
 
-
-def poll_timeout_for(duration: float | None, policy: PollPolicy = PollPolicy()) -> float:
-    """How long to wait for a task: the policy's timeout, else scaled with the video's duration."""
-    if policy.timeout is not None:
-        return policy.timeout
-    return max(MIN_POLL_TIMEOUT, POLL_TIMEOUT_PER_VIDEO_SECOND * (duration or 0.0))
+    def timeout_for(self, duration: float | None) -> float:
+        """How long to wait for a task: `timeout`, else scaled with the video's duration."""
+        return self.timeout if self.timeout is not None else max(15 * 60.0, 3.0 * (duration or 0))
 
 
 class TwelveLabsEmbedder:
@@ -173,7 +167,7 @@ class TwelveLabsEmbedder:
             logger.info("%s: resuming task %s (already paid for)", source.video_id, entry.task_id)
         task_id = entry.task_id if entry else self._create(source, key, duration)
         try:
-            task = self._wait_for_task(task_id, source, poll_timeout_for(duration, self.poll))
+            task = self._wait_for_task(task_id, source, self.poll.timeout_for(duration))
         except EmbeddingError as error:
             if not isinstance(error, EmbeddingTimeoutError):
                 self.journal.forget(key)  # a failed or vanished task: the next run makes a new one
@@ -187,7 +181,7 @@ class TwelveLabsEmbedder:
     def _signed_url(self, source: VideoSource, duration: float | None) -> str:
         """The URL to give TwelveLabs, signed now, valid for the whole task (see video_urls.py)."""
         if source.s3_key and self.url_signer is not None:
-            seconds = int(min(MAX_URL_SECONDS, poll_timeout_for(duration, self.poll) + 600))
+            seconds = int(min(MAX_URL_SECONDS, self.poll.timeout_for(duration) + 600))
             return self.url_signer(source.s3_key, seconds)
         return str(source.url)
 
