@@ -9,8 +9,8 @@ length) before anything keeps them.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Iterable
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -135,6 +135,20 @@ def __getattr__(name: str) -> object:
     return getattr(importlib.import_module(_WHERE[name], __package__), name)
 
 
+def storage_signer(settings: Settings) -> Callable[[str, int], str]:
+    """Sign S3 keys with `storage.playable_url` (the S3 client is made on first use)."""
+    client: list[Any] = []
+
+    def sign(key: str, seconds: int) -> str:
+        from .storage import playable_url, s3_client
+
+        if not client:
+            client.append(s3_client(settings))
+        return playable_url(client[0], settings.s3_bucket, key, expires=seconds)
+
+    return sign
+
+
 def make_embedder(
     settings: Settings | None = None,
     *,
@@ -153,7 +167,6 @@ def make_embedder(
     settings = settings or get_settings()
     if settings.mode == "live":
         from .twelvelabs_embedder import PollPolicy, TwelveLabsEmbedder
-        from .video_urls import storage_signer
 
         poll = PollPolicy(timeout=poll_timeout)
         return TwelveLabsEmbedder(settings, poll=poll, url_signer=storage_signer(settings))

@@ -26,6 +26,8 @@ from .embed_requests import (
     explain_failure,
     is_transient,
     may_have_created,
+    same_media,
+    warn_if_private,
 )
 from .embeddings import (
     EmbeddingError,
@@ -37,7 +39,6 @@ from .embeddings import (
 )
 from .records import VideoEmbedding, VideoSource, unit
 from .samples import SAMPLE_DIMENSION, SAMPLE_MODEL
-from .video_urls import MAX_URL_SECONDS, same_media, warn_if_private
 
 if TYPE_CHECKING:
     from twelvelabs import TwelveLabs
@@ -179,9 +180,11 @@ class TwelveLabsEmbedder:
         self.journal.forget(self.task_key(source))
 
     def _signed_url(self, source: VideoSource, duration: float | None) -> str:
-        """The URL to give TwelveLabs, signed now, valid for the whole task (see video_urls.py)."""
+        """The URL to give TwelveLabs, signed now, valid for the whole task (see embed_requests.py)."""
         if source.s3_key and self.url_signer is not None:
-            seconds = int(min(MAX_URL_SECONDS, self.poll.timeout_for(duration) + 600))
+            from .s3_client import MAX_EXPIRES  # 7 days: SigV4's longest
+
+            seconds = int(min(MAX_EXPIRES, self.poll.timeout_for(duration) + 600))
             return self.url_signer(source.s3_key, seconds)
         return str(source.url)
 

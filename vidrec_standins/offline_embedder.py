@@ -128,8 +128,8 @@ def _offline_service(poll_timeout: float | None) -> Any:
     from twelvelabs import TwelveLabs
 
     from vidrec_helpers.config import get_settings
+    from vidrec_helpers.embeddings import storage_signer
     from vidrec_helpers.twelvelabs_embedder import PollPolicy, TwelveLabsEmbedder
-    from vidrec_helpers.video_urls import storage_signer
     from vidrec_standins.twelvelabs import ensure_offline_standin
 
     settings = get_settings()
