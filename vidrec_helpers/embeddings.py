@@ -60,11 +60,8 @@ def vector_problem(vectors: np.ndarray, dimension: int | None = None) -> str | N
 
 def check_embedding(embedding: VideoEmbedding, dimension: int | None = None) -> VideoEmbedding:
     """Raise VidrecError naming the video when its vectors are unusable; else return it."""
-    vectors = (
-        np.stack([s.vector for s in embedding.segments]) if embedding.segments else np.empty((0, 0))
-    )
-    problem = vector_problem(vectors, dimension)
-    if problem:
+    vectors = np.array([segment.vector for segment in embedding.segments], dtype=np.float32)
+    if problem := vector_problem(vectors, dimension):
         raise VidrecError(f"{embedding.video_id}: {embedding.model} gave {problem}; not kept")
     return embedding
 

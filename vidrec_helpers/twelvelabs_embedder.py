@@ -99,7 +99,6 @@ class TwelveLabsEmbedder:
         self.embedding_options = list(embedding_options)
         self.poll, self.retry, self.sleep = poll, retry or RetryPolicy(), sleep
         self.check_videos = check_videos
-        self._explicit_dimension = dimension
         #: Everything besides the model that shapes the vectors (part of the cache key; "video"
         #: stays in it so that caches written before keep their keys).
         self.options: dict[str, Any] = {"embedding_option": self.embedding_options,
@@ -116,10 +115,8 @@ class TwelveLabsEmbedder:
         self.journal = TaskJournal(resolve_path(self.settings.cache_dir) / "tasks")
         self.journal.prune()
         self.url_signer = url_signer
-        per_hour = video_minutes_per_hour  # None: no budget
-        self.request_budget = (
-            WindowBudget(requests_per_minute, 60.0) if requests_per_minute else None
-        )
+        per_minute, per_hour = requests_per_minute, video_minutes_per_hour  # None: no budget
+        self.request_budget = WindowBudget(per_minute, 60.0) if per_minute else None
         self.video_budget = WindowBudget(per_hour * 60.0, 3600.0) if per_hour else None
         self.allow_private_urls = allow_private_urls  # None: $VIDREC_ALLOW_PRIVATE_URLS
 
@@ -146,7 +143,8 @@ class TwelveLabsEmbedder:
     # ----- video -----------------------------------------------------------------------------
 
     def _dimension_arguments(self) -> dict[str, int]:
-        return {"embedding_dimension": self._explicit_dimension} if self._explicit_dimension else {}
+        dimension = self.options["embedding_dimension"]
+        return {"embedding_dimension": dimension} if dimension else {}
 
     def task_key(self, source: VideoSource) -> str:
         """The journal key of a video's task: the same key as its cache file."""
