@@ -47,24 +47,20 @@ def canonical_json(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
 
 
-def _orphan(file: Path, now: float) -> bool:
-    """A `<key>.<pid>.<random>.tmp` file whose writer has exited, or any .tmp a day old."""
+def remove_orphans(directory: Path) -> list[Path]:
+    """Delete the `<key>.<pid>.<random>.tmp` files a killed run left: those whose writer has
+    exited (so no running process can be writing them), and any .tmp a day old."""
     import psutil  # whether the writer still runs, on every platform
 
-    try:
-        age = now - file.stat().st_mtime
-    except FileNotFoundError:
-        return False
-    parts = file.name.split(".")
-    pid = int(parts[1]) if len(parts) >= 4 and parts[1].isdigit() else None
-    return age > ORPHAN_SECONDS or (pid is not None and not psutil.pid_exists(pid))
-
-
-def remove_orphans(directory: Path) -> list[Path]:
-    """Delete temporary files left by a killed run, only those no running process can be writing."""
-    now, removed = time.time(), []
+    removed = []
     for file in directory.glob("*.tmp") if directory.is_dir() else ():
-        if _orphan(file, now):
+        parts = file.name.split(".")
+        pid = int(parts[1]) if len(parts) >= 4 and parts[1].isdigit() else None
+        try:
+            stale = time.time() - file.stat().st_mtime > ORPHAN_SECONDS
+        except FileNotFoundError:
+            continue
+        if stale or (pid is not None and not psutil.pid_exists(pid)):
             file.unlink(missing_ok=True)
             removed.append(file)
     return removed
@@ -73,9 +69,8 @@ def remove_orphans(directory: Path) -> list[Path]:
 def write_atomically(file: Path, write: Callable[[IO[bytes]], None]) -> Path:
     """Write `file` through a temporary file in its folder, fsync, then os.replace."""
     file.parent.mkdir(parents=True, exist_ok=True)
-    prefix = f"{file.stem}.{os.getpid()}."
     handle = tempfile.NamedTemporaryFile(
-        dir=file.parent, prefix=prefix, suffix=".tmp", delete=False
+        dir=file.parent, prefix=f"{file.stem}.{os.getpid()}.", suffix=".tmp", delete=False
     )
     try:
         with handle:
@@ -163,8 +158,7 @@ def _read_npz(file: Path, content_hash: str, model: str, dimension: int | None) 
         raise ValueError("it belongs to another video or model")
     if vectors.ndim != 2 or not (len(vectors) == len(starts) == len(ends) == len(scopes) > 0):
         raise ValueError("its arrays do not line up")
-    problem = vector_problem(vectors, dimension)
-    if problem or set(map(str, scopes)) - {"video", "clip"}:
+    if (problem := vector_problem(vectors, dimension)) or set(map(str, scopes)) - {"video", "clip"}:
         raise ValueError(f"it holds {problem or 'an unknown scope'}")
     segments = [
         Segment(str(scope), float(start), float(end), vector)

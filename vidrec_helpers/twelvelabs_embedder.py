@@ -231,9 +231,8 @@ class TwelveLabsEmbedder:
         for task in itertools.islice(tasks, 200):
             metadata = getattr(getattr(task, "video_embedding", None), "metadata", None)
             if task.id and same_media(getattr(metadata, "input_url", None), url):
-                logger.warning(
-                    "%s: the failed create had made task %s; using it", video_id, task.id
-                )
+                message = "%s: the create that failed had made task %s; using it"
+                logger.warning(message, video_id, task.id)
                 return str(task.id)
         return None
 
