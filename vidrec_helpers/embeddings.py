@@ -133,15 +133,15 @@ def __getattr__(name: str) -> object:
 
 
 def storage_signer(settings: Settings) -> Callable[[str, int], str]:
-    """Sign S3 keys with `storage.playable_url` (the S3 client is made on first use)."""
+    """Sign S3 keys with `storage.playable_url` (the S3 client and bucket name on first use)."""
     client: list[Any] = []
 
     def sign(key: str, seconds: int) -> str:
-        from .storage import playable_url, s3_client
+        from .storage import bucket_name, playable_url, s3_client
 
         if not client:
-            client.append(s3_client(settings))
-        return playable_url(client[0], settings.s3_bucket, key, expires=seconds)
+            client.extend((s3_client(settings), bucket_name(settings)))
+        return playable_url(client[0], client[1], key, expires=seconds)
 
     return sign
 
