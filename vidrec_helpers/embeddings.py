@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
@@ -29,7 +29,6 @@ class EmbeddingTimeoutError(EmbeddingError):
     """An embedding task did not finish within the allowed time."""
 
 
-@runtime_checkable
 class Embedder(Protocol):
     """Anything that turns a video into segment vectors and a text into a query vector.
 

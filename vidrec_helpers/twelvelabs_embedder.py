@@ -208,11 +208,10 @@ class TwelveLabsEmbedder:
                     **self._dimension_arguments(),
                 )  # fmt: skip
             except Exception as error:
-                if may_have_created(error) and (
-                    found := self._find_created(url, asked, source.video_id)
-                ):
-                    return found, asked
-                raise
+                found = may_have_created(error) and self._find_created(url, asked, source.video_id)
+                if not found:
+                    raise
+                return found, asked
             return str(task.id), asked
 
         task_id, asked = self._call(f"creating the embedding task for {source.video_id}", create)
