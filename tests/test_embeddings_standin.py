@@ -11,8 +11,8 @@ from standin_fixtures import FAKE_API_KEY, media_server
 from twelvelabs import TwelveLabs
 from twelvelabs.errors import BadRequestError, TooManyRequestsError
 
-from vidrec_helpers import embed_local
 from vidrec_helpers.samples import SAMPLE_MODEL, load_sample_embeddings, sample_video_dir
+from vidrec_standins import local_text
 from vidrec_standins.media import make_test_video
 from vidrec_standins.twelvelabs import TwelveLabsStandIn
 
@@ -212,7 +212,7 @@ def test_offline_profile_serves_the_sample_clips_by_content_under_the_sample_mod
 
 
 def test_offline_text_presets_and_a_clear_error_without_the_local_model(monkeypatch):
-    monkeypatch.setattr(embed_local, "local_model_available", lambda: False)
+    monkeypatch.setattr(local_text, "local_model_available", lambda: False)
     frame = load_sample_embeddings()
     preset = frame[frame["kind"] == "query"].iloc[0]
     with TwelveLabsStandIn(profile="offline") as standin:

@@ -24,8 +24,6 @@ logger = logging.getLogger(__name__)
 #: Tasks in flight at once (matches the S3 client's connection pool in storage.py).
 DEFAULT_CONCURRENCY = 32
 
-OnResult = Callable[[str, VideoEmbedding | None, str | None], None]
-
 
 @dataclass
 class EmbedReport:
@@ -61,16 +59,8 @@ def _outcome(
     except Exception as error:  # noqa: BLE001 - recorded per video, the batch goes on
         text = str(error) if isinstance(error, VidrecError) else f"{type(error).__name__}: {error}"
         return None, mask_secrets(text)
-    forget = getattr(embedder, "forget_task", None)
-    if forget is not None:
-        forget(source)
+    getattr(embedder, "forget_task", lambda source: None)(source)  # its journaled task
     return embedding, None
-
-
-def _waits(embedder: Embedder, source: VideoSource) -> bool:
-    """Whether this video waits on a service (thread pool) or is a local lookup (caller's thread)."""
-    waits_for = getattr(embedder, "waits_for", None)
-    return waits_for(source) if waits_for else getattr(embedder, "waits_on_a_service", True)
 
 
 def embed_many(
@@ -80,7 +70,7 @@ def embed_many(
     concurrency: int = DEFAULT_CONCURRENCY,
     cache: EmbeddingCache | None = None,
     progress: bool = True,
-    on_result: OnResult | None = None,
+    on_result: Callable[[str, VideoEmbedding | None, str | None], None] | None = None,
 ) -> EmbedReport:
     """Embed videos with up to `concurrency` tasks in flight, cache first, failures recorded.
 
@@ -92,6 +82,8 @@ def embed_many(
     started = time.monotonic()
     unique = list({source.video_id: source for source in sources}.values())
     options = dict(getattr(embedder, "options", {}) or {})
+    #: Whether a video waits on a service (thread pool) or is a local lookup (caller's thread).
+    waits_for = getattr(embedder, "waits_for", lambda source: True)
     report = EmbedReport()
     if progress:
         from tqdm.auto import tqdm  # in Jupyter, the notebook widget
@@ -110,32 +102,21 @@ def embed_many(
         if on_result:
             on_result(source.video_id, embedding, error)
 
-    missing = []
+    pooled = []
     try:
         if cache is not None:
             cache.remove_orphans()
         for source in unique:
-            found = (
-                cache.load(
-                    source.content_hash,
-                    embedder.model,
-                    options,
-                    source.video_id,
-                    embedder.dimension,
-                )
-                if cache
-                else None
-            )
-            if found is None:
-                missing.append(source)
-            else:
+            key = (source.content_hash, embedder.model, options, source.video_id)
+            found = cache.load(*key, embedder.dimension) if cache else None
+            if found is not None:
                 report.from_cache.append(source.video_id)
                 done(source, found, None)
-        for source in [s for s in missing if not _waits(embedder, s)]:  # lookups: no pool needed
-            done(source, *_outcome(embedder, source, cache, options))
-        _run_pool(
-            embedder, [s for s in missing if _waits(embedder, s)], concurrency, cache, options, done
-        )
+            elif waits_for(source):
+                pooled.append(source)
+            else:  # a lookup: no pool needed
+                done(source, *_outcome(embedder, source, cache, options))
+        _run_pool(lambda s: _outcome(embedder, s, cache, options), pooled, concurrency, done)
     finally:
         bar.close()
         report.seconds = time.monotonic() - started
@@ -145,26 +126,18 @@ def embed_many(
     return report
 
 
-def _run_pool(
-    embedder: Embedder,
-    sources: list[VideoSource],
-    concurrency: int,
-    cache: EmbeddingCache | None,
-    options: dict,
-    done: Callable,
-) -> None:
+def _run_pool(work: Callable, sources: list[VideoSource], concurrency: int, done: Callable) -> None:
     """Service-backed videos through a thread pool; on Ctrl-C the tasks in flight finish and are cached."""
     if not sources:
         return
     pool = ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="vidrec-embed")
     futures: dict = {}
     try:
-        futures = {pool.submit(_outcome, embedder, s, cache, options): s for s in sources}
+        futures = {pool.submit(work, source): source for source in sources}
         for future in as_completed(futures):
             done(futures[future], *future.result())
     except BaseException:
-        running = sum(1 for f in futures if f.running())
-        if running:
+        if running := sum(1 for future in futures if future.running()):
             logger.warning(
                 "interrupted: finishing %d task(s) already in flight, then stopping", running
             )

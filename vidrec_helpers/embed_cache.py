@@ -47,36 +47,30 @@ def canonical_json(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
 
 
-def _pid_alive(pid: int) -> bool:
-    """True when a process with this id runs (POSIX); on Windows, unknown, so assume it does."""
-    if os.name != "posix":
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+def remove_orphans(directory: Path) -> list[Path]:
+    """Delete the `<key>.<pid>.<random>.tmp` files a killed run left: those whose writer has
+    exited (so no running process can be writing them), and any .tmp a day old."""
+    import psutil  # whether the writer still runs, on every platform
 
-
-def _writer_gone(file: Path, now: float) -> bool:
-    """A `<key>.<pid>.<random>.tmp` file whose writer has exited, or any .tmp a day old."""
-    try:
-        age = now - file.stat().st_mtime
-    except FileNotFoundError:
-        return False
-    parts = file.name.split(".")
-    pid = int(parts[1]) if len(parts) >= 4 and parts[1].isdigit() else None
-    return age > ORPHAN_SECONDS or (pid is not None and pid != os.getpid() and not _pid_alive(pid))
+    removed = []
+    for file in directory.glob("*.tmp") if directory.is_dir() else ():
+        parts = file.name.split(".")
+        pid = int(parts[1]) if len(parts) >= 4 and parts[1].isdigit() else None
+        try:
+            stale = time.time() - file.stat().st_mtime > ORPHAN_SECONDS
+        except FileNotFoundError:
+            continue
+        if stale or (pid is not None and not psutil.pid_exists(pid)):
+            file.unlink(missing_ok=True)
+            removed.append(file)
+    return removed
 
 
 def write_atomically(file: Path, write: Callable[[IO[bytes]], None]) -> Path:
     """Write `file` through a temporary file in its folder, fsync, then os.replace."""
     file.parent.mkdir(parents=True, exist_ok=True)
-    prefix = f"{file.stem}.{os.getpid()}."
     handle = tempfile.NamedTemporaryFile(
-        dir=file.parent, prefix=prefix, suffix=".tmp", delete=False
+        dir=file.parent, prefix=f"{file.stem}.{os.getpid()}.", suffix=".tmp", delete=False
     )
     try:
         with handle:
@@ -122,29 +116,14 @@ class EmbeddingCache:
             return None
         try:
             embedding = _read_npz(file, content_hash, model, dimension)
-        except (
-            OSError,
-            ValueError,
-            KeyError,
-            EOFError,
-            zipfile.BadZipFile,
-            json.JSONDecodeError,
-        ) as error:
-            self._set_aside(file, str(error))
+        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as error:
+            target = file.with_suffix(".bad")  # kept for inspection, never used again
+            os.replace(file, target)
+            self.set_aside.append(target)
+            message = "cache file %s is unusable (%s): set aside as %s; embedding that video again"
+            logger.warning(message, file, error, target.name)
             return None
         return replace(embedding, video_id=video_id) if video_id else embedding
-
-    def _set_aside(self, file: Path, reason: str) -> None:
-        """Rename a bad file to `*.bad` (kept for inspection) so the video is embedded again."""
-        target = file.with_suffix(".bad")
-        os.replace(file, target)
-        self.set_aside.append(target)
-        logger.warning(
-            "cache file %s is unusable (%s): set aside as %s; embedding that video again",
-            file,
-            reason,
-            target.name,
-        )
 
     def store(self, embedding: VideoEmbedding, options: Mapping[str, Any] | None = None) -> Path:
         """Check the vectors, then write one video's embedding atomically (temporary file, os.replace)."""
@@ -165,13 +144,8 @@ class EmbeddingCache:
         )
 
     def remove_orphans(self) -> list[Path]:
-        """Delete temporary files left by a killed run, only those no running process can be writing."""
-        now, removed = time.time(), []
-        for file in self.directory.glob("*.tmp") if self.directory.is_dir() else ():
-            if _writer_gone(file, now):
-                file.unlink(missing_ok=True)
-                removed.append(file)
-        return removed
+        """Delete the temporary files a killed run left (see `remove_orphans`)."""
+        return remove_orphans(self.directory)
 
 
 def _read_npz(file: Path, content_hash: str, model: str, dimension: int | None) -> VideoEmbedding:
@@ -184,8 +158,7 @@ def _read_npz(file: Path, content_hash: str, model: str, dimension: int | None) 
         raise ValueError("it belongs to another video or model")
     if vectors.ndim != 2 or not (len(vectors) == len(starts) == len(ends) == len(scopes) > 0):
         raise ValueError("its arrays do not line up")
-    problem = vector_problem(vectors, dimension)
-    if problem or set(map(str, scopes)) - {"video", "clip"}:
+    if (problem := vector_problem(vectors, dimension)) or set(map(str, scopes)) - {"video", "clip"}:
         raise ValueError(f"it holds {problem or 'an unknown scope'}")
     segments = [
         Segment(str(scope), float(start), float(end), vector)
@@ -241,6 +214,4 @@ class TaskJournal:
         """Drop every entry older than the retention, and temporary files a killed run left."""
         for file in self.directory.glob("*.json") if self.directory.is_dir() else ():
             self.find(file.stem)
-        for file in self.directory.glob("*.tmp") if self.directory.is_dir() else ():
-            if _writer_gone(file, time.time()):
-                file.unlink(missing_ok=True)
+        remove_orphans(self.directory)

@@ -1,4 +1,5 @@
-"""How requests to TwelveLabs are retried and paced: 429s by the documented rules, budgets.
+"""How requests to TwelveLabs are retried and paced (429s by the documented rules, budgets), and
+the video URL they carry (below).
 
 TwelveLabs counts requests per minute and minutes of video per hour, per plan (docs: "Rate
 limits"), answers 429 when a window is full, and sends `X-Ratelimit-Limit`, `-Remaining`, `-Used`
@@ -10,6 +11,9 @@ wait out a whole one-minute window. The SDK's own retries are off: it retries PO
 
 from __future__ import annotations
 
+import ipaddress
+import logging
+import os
 import random
 import threading
 import time
@@ -17,15 +21,15 @@ from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlparse
 
 import httpx
 import pydantic
-from tenacity import RetryCallState, Retrying, retry_if_exception, wait_random_exponential
+from tenacity import RetryCallState, wait_random_exponential
 
 from .config import VidrecError
 
-#: A 429 with no Retry-After and no X-Ratelimit-Reset: wait this long, longer than a one-minute window.
-UNTOLD_RATE_LIMIT_WAIT = 61.0
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -35,7 +39,7 @@ class RetryPolicy:
     attempts: int = 6
     initial: float = 1.0
     maximum: float = 30.0
-    untold_wait: float = UNTOLD_RATE_LIMIT_WAIT
+    untold_wait: float = 61.0  # a 429 with neither header: outlast a one-minute window
     rate_limited_for: float = 30 * 60.0
     max_retry_after: float = 3600.0  # the longest told wait we accept (not 30 s, as the SDK)
 
@@ -82,36 +86,19 @@ def is_transient(error: BaseException) -> bool:
     return status is not None and (status in (408, 429) or status >= 500)
 
 
-def surely_not_created(error: BaseException) -> bool:
-    """True when a failed `tasks.create` cannot have made a task: a 429, or no connection at all.
-
-    A 5xx or a read timeout may come after the task was accepted: then retrying blindly pays twice.
-    """
-    return status_of(error) == 429 or isinstance(error, (httpx.ConnectError, httpx.ConnectTimeout))
-
-
-def retrying(
-    policy: RetryPolicy,
-    retry_on: Callable[[BaseException], bool],
-    sleep: Callable[[float], None],
-    on_retry: Callable[[RetryCallState], None] | None = None,
-) -> Retrying:
-    """A tenacity Retrying for one kind of request (what to retry depends on whether it may pay)."""
-    return Retrying(
-        stop=policy.stop,
-        wait=policy.wait,
-        retry=retry_if_exception(retry_on),
-        sleep=sleep,
-        reraise=True,
-        before_sleep=on_retry,
-    )
+def may_have_created(error: BaseException) -> bool:
+    """True when a failed `tasks.create` may have made its task: a 5xx or a read timeout may come
+    after the task was accepted (then retrying blindly pays twice); a 429 or no connection cannot."""
+    connect_failed = isinstance(error, (httpx.ConnectError, httpx.ConnectTimeout))
+    return is_transient(error) and status_of(error) != 429 and not connect_failed
 
 
 class WindowBudget:
     """At most `capacity` units (requests, or seconds of video) in any `window` seconds, all threads.
 
-    A sliding log, the smallest code for weighted amounts (a video's duration counts against the
-    hourly budget); a kept library would add a dependency for ~25 lines. Waits outside the lock.
+    A sliding log, not pyrate-limiter/limits: they count whole units and refuse an amount above
+    the limit, while a video's duration (float seconds) counts against the hourly budget and a
+    video longer than the whole budget must still go through alone. Waits outside the lock.
     """
 
     def __init__(
@@ -122,9 +109,8 @@ class WindowBudget:
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         if capacity <= 0 or window <= 0:
-            raise VidrecError(
-                f"a budget needs a capacity and a window above 0, got {capacity}/{window} s"
-            )
+            message = f"a budget needs a capacity and a window above 0, got {capacity}/{window} s"
+            raise VidrecError(message)
         self.capacity, self.window = capacity, window
         self._clock, self._sleep = clock, sleep
         self._log: deque[tuple[float, float]] = deque()
@@ -165,15 +151,13 @@ def explain_failure(
     action: str, error: Exception, policy: RetryPolicy, base_url: str, mask: Callable[[str], str]
 ) -> Exception:
     """A learner-facing error for a failed SDK call, secrets masked."""
-    from twelvelabs.core.api_error import ApiError
-
     from .embeddings import EmbeddingError
 
-    attempts = f"after {policy.attempts} attempts"
-    status, message = status_of(error) or 0, _api_message(error)
     if isinstance(error, VidrecError):
         return error
-    if isinstance(error, ApiError) and 200 <= status < 300:
+    attempts = f"after {policy.attempts} attempts"
+    status, message = status_of(error) or 0, _api_message(error)
+    if 200 <= status < 300:  # the SDK's ApiError for a 2xx body it could not parse
         hint = f"TwelveLabs sent a response that is not valid JSON: {message[:120]}"
     elif status == 429:
         hint = f"still rate limited after {policy.rate_limited_for:g} s ({message}): wait, or set "
@@ -182,15 +166,56 @@ def explain_failure(
         hint = f"TwelveLabs kept failing (HTTP {status}) {attempts}: {message}. Try again later"
     elif status in (401, 403):
         hint = f"{message} (HTTP {status}). Check TWELVELABS_API_KEY in .env"
-    elif isinstance(error, ApiError):
+    elif status:
         hint = f"{message} (HTTP {status})"
     elif isinstance(error, httpx.TransportError):
         hint = f"could not reach TwelveLabs at {base_url} {attempts} ({type(error).__name__}). "
         hint += "Check your network or TWELVELABS_BASE_URL"
     elif isinstance(error, pydantic.ValidationError):
-        hint = (
-            f"TwelveLabs sent a response of an unexpected shape ({error.error_count()} problem(s))"
-        )
+        hint = f"TwelveLabs sent a response of an unexpected shape ({error.error_count()} problems)"
     else:
         hint = f"{type(error).__name__}: {error}"
     return EmbeddingError(mask(f"{action} failed: {hint}"))
+
+
+# ----- the video URL -------------------------------------------------------------------------
+# TwelveLabs fetches the video from its URL when the task is created and while it runs, so the
+# URL must be reachable from the internet (not localhost or a private network) and valid for the
+# whole task. A presigned URL lasts at most 7 days (SigV4), and with temporary credentials (STS,
+# SSO, an assumed role) never longer than the session that signed it: signing right before each
+# task keeps that window as short as the task itself.
+
+ALLOW_PRIVATE_VARIABLE = "VIDREC_ALLOW_PRIVATE_URLS"
+
+
+def private_host(url: str) -> str | None:
+    """The URL's host when it is localhost or a private/loopback/link-local address, else None."""
+    host = urlparse(url).hostname or ""
+    if host == "localhost" or host.endswith(".localhost"):
+        return host
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return None  # a DNS name: not resolved here
+    return host if address.is_private or address.is_loopback or address.is_link_local else None
+
+
+def warn_if_private(url: str, video_id: str, allowed: bool | None = None) -> None:
+    """Warn before paying when TwelveLabs could not fetch the URL (the task would fail).
+
+    `allowed` (None: $VIDREC_ALLOW_PRIVATE_URLS) says a local host is meant (a local stand-in)."""
+    if allowed is None:
+        allowed = os.environ.get(ALLOW_PRIVATE_VARIABLE, "").lower() in ("1", "true", "yes")
+    host = private_host(url)
+    if host and not allowed:
+        logger.warning(
+            "%s: the video URL's host %s is local or private, so TwelveLabs cannot fetch it (the "
+            "task will fail). Use an S3 bucket TwelveLabs can reach, or set %s=1 for a local "
+            "stand-in", video_id, host, ALLOW_PRIVATE_VARIABLE,
+        )  # fmt: skip
+
+
+def same_media(first: str | None, second: str) -> bool:
+    """Same scheme, host and path: two presigned URLs of one object differ only in their query."""
+    a, b = urlparse(first or ""), urlparse(second)
+    return (a.scheme, a.netloc, a.path) == (b.scheme, b.netloc, b.path)

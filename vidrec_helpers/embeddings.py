@@ -1,19 +1,16 @@
 """Turn videos and text into vectors: the `Embedder` protocol, its errors, and `make_embedder`.
 
 Every backend follows the `Embedder` protocol, so the rest of the tutorial does not care which
-one it has. The step's parts live in modules named after it (imported from here on first use):
-`TwelveLabsEmbedder` (twelvelabs_embedder.py: the real SDK's Embed API v2, live, and offline for
-the sample clips against the local stand-in), `SampleEmbedder`, `OfflineEmbedder`,
-(embed_local.py; `LocalTextEmbedder`, the offline text model, is the stand-in's), `EmbeddingCache` (embed_cache.py), `TaskJournal`
-(embed_cache.py too), `embed_many` (embed_batch.py), retries and rate budgets (embed_requests.py).
-Vectors are checked (width, finite values, non-zero length) before anything keeps them.
+one it has. The step's parts live in modules named after it and are imported from here on first
+use (`_PARTS` says where each lives). Vectors are checked (width, finite values, non-zero
+length) before anything keeps them.
 """
 
 from __future__ import annotations
 
 import importlib
-from collections.abc import Iterable
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
@@ -32,7 +29,6 @@ class EmbeddingTimeoutError(EmbeddingError):
     """An embedding task did not finish within the allowed time."""
 
 
-@runtime_checkable
 class Embedder(Protocol):
     """Anything that turns a video into segment vectors and a text into a query vector.
 
@@ -63,11 +59,8 @@ def vector_problem(vectors: np.ndarray, dimension: int | None = None) -> str | N
 
 def check_embedding(embedding: VideoEmbedding, dimension: int | None = None) -> VideoEmbedding:
     """Raise VidrecError naming the video when its vectors are unusable; else return it."""
-    vectors = (
-        np.stack([s.vector for s in embedding.segments]) if embedding.segments else np.empty((0, 0))
-    )
-    problem = vector_problem(vectors, dimension)
-    if problem:
+    vectors = np.array([segment.vector for segment in embedding.segments], dtype=np.float32)
+    if problem := vector_problem(vectors, dimension):
         raise VidrecError(f"{embedding.video_id}: {embedding.model} gave {problem}; not kept")
     return embedding
 
@@ -120,12 +113,13 @@ def text_token_bound(text: str) -> int:
 
 #: Where each public name of the embedding step lives (loaded when first asked for).
 _PARTS = {
-    ".embed_batch": ("DEFAULT_CONCURRENCY", "EmbedReport", "embed_many"),
-    ".embed_cache": ("EmbeddingCache", "JournalEntry", "TaskJournal", "canonical_json"),
-    ".embed_local": ("OfflineEmbedder", "SampleEmbedder", "local_model_available"),
-    ".embed_requests": ("RetryPolicy", "WindowBudget"),
-    ".twelvelabs_embedder": ("PollPolicy", "TwelveLabsEmbedder"),
-    "vidrec_standins.local_text": ("LocalTextEmbedder",),  # the offline stand-in's text model
+    ".embed_batch": ("DEFAULT_CONCURRENCY", "EmbedReport", "embed_many"),  # many videos at once
+    ".embed_cache": ("EmbeddingCache", "JournalEntry", "TaskJournal"),  # kept on disk
+    ".embed_requests": ("RetryPolicy", "WindowBudget"),  # retries, 429s, rate budgets
+    ".twelvelabs_embedder": ("PollPolicy", "TwelveLabsEmbedder"),  # the real SDK, Embed API v2
+    # offline: what answers instead of TwelveLabs (the shipped vectors, the local text model)
+    "vidrec_standins.offline_embedder": ("SampleEmbedder",),
+    "vidrec_standins.local_text": ("LocalTextEmbedder", "local_model_available"),
 }  # fmt: skip
 _WHERE = {name: module for module, names in _PARTS.items() for name in names}
 
@@ -135,6 +129,20 @@ def __getattr__(name: str) -> object:
     if name not in _WHERE:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     return getattr(importlib.import_module(_WHERE[name], __package__), name)
+
+
+def storage_signer(settings: Settings) -> Callable[[str, int], str]:
+    """Sign S3 keys with `storage.playable_url` (the S3 client and bucket name on first use)."""
+    client: list[Any] = []
+
+    def sign(key: str, seconds: int) -> str:
+        from .storage import bucket_name, playable_url, s3_client
+
+        if not client:
+            client.extend((s3_client(settings), bucket_name(settings)))
+        return playable_url(client[0], client[1], key, expires=seconds)
+
+    return sign
 
 
 def make_embedder(
@@ -150,12 +158,12 @@ def make_embedder(
     parquet (what an offline session does, so it starts without the SDK). `poll_timeout` (s):
     how long to wait for one task (None: max(15 min, 3x the video's duration)).
     """
-    from .embed_local import OfflineEmbedder, SampleEmbedder
-    from .twelvelabs_embedder import PollPolicy, TwelveLabsEmbedder
-    from .video_urls import storage_signer
+    from vidrec_standins.offline_embedder import SampleEmbedder
 
     settings = settings or get_settings()
-    poll = PollPolicy(timeout=poll_timeout)
     if settings.mode == "live":
+        from .twelvelabs_embedder import PollPolicy, TwelveLabsEmbedder
+
+        poll = PollPolicy(timeout=poll_timeout)
         return TwelveLabsEmbedder(settings, poll=poll, url_signer=storage_signer(settings))
-    return OfflineEmbedder(poll_timeout) if sample_clips_via_sdk else SampleEmbedder()
+    return SampleEmbedder(sample_clips_via_sdk=sample_clips_via_sdk, poll_timeout=poll_timeout)

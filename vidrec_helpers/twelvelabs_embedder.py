@@ -2,7 +2,7 @@
 
 The same code serves live mode (TwelveLabs) and, for the sample clips, offline mode (the local
 Embed v2 stand-in in `vidrec_standins`, answering with the sample model's shipped vectors).
-A created task is journaled at once (task_journal.py), so nothing is paid for twice.
+A created task is journaled at once (embed_cache.py), so nothing is paid for twice.
 """
 
 from __future__ import annotations
@@ -10,12 +10,13 @@ from __future__ import annotations
 import itertools
 import logging
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from tenacity import RetryCallState, Retrying, retry_if_exception
 
 from .config import MARENGO_DIMENSION, Settings, VidrecError, get_settings, resolve_path
 from .embed_cache import EmbeddingCache, JournalEntry, TaskJournal
@@ -24,8 +25,9 @@ from .embed_requests import (
     WindowBudget,
     explain_failure,
     is_transient,
-    retrying,
-    surely_not_created,
+    may_have_created,
+    same_media,
+    warn_if_private,
 )
 from .embeddings import (
     EmbeddingError,
@@ -33,10 +35,10 @@ from .embeddings import (
     check_embedding,
     segments_from_data,
     text_token_bound,
+    vector_problem,
 )
 from .records import VideoEmbedding, VideoSource, unit
 from .samples import SAMPLE_DIMENSION, SAMPLE_MODEL
-from .video_urls import MAX_URL_SECONDS, private_urls_allowed, same_media, warn_if_private
 
 if TYPE_CHECKING:
     from twelvelabs import TwelveLabs
@@ -48,29 +50,22 @@ logger = logging.getLogger(__name__)
 MARENGO_TEXT_TOKENS = {"marengo3.0": 500, "marengo3.5": 2000}
 #: visual + audio: valid for both Marengo 3.0 and 3.5 ("transcription" requires 3.0).
 DEFAULT_EMBEDDING_OPTIONS = ("visual", "audio")
-DEFAULT_EMBEDDING_SCOPES = ("clip", "asset")
-#: Shortest poll timeout; longer videos get `POLL_TIMEOUT_PER_VIDEO_SECOND` x their duration.
-MIN_POLL_TIMEOUT = 15 * 60.0
-POLL_TIMEOUT_PER_VIDEO_SECOND = 3.0
-DIMENSIONS = {SAMPLE_MODEL: SAMPLE_DIMENSION}  # Marengo 3.x: MARENGO_DIMENSION
+EMBEDDING_SCOPES = ["clip", "asset"]
 
 
 @dataclass(frozen=True)
 class PollPolicy:
     """A plain polling loop: first wait `initial` s, then x`factor` up to `maximum` s; give up
-    after `timeout` s (None: max(15 min, 3x the video's duration))."""
+    after `timeout` s (None: max(15 min, 3x the video's duration), see `timeout_for`)."""
 
     initial: float = 1.0
     factor: float = 1.5
     maximum: float = 10.0
     timeout: float | None = None
 
-
-def poll_timeout_for(duration: float | None, policy: PollPolicy = PollPolicy()) -> float:
-    """How long to wait for a task: the policy's timeout, else scaled with the video's duration."""
-    if policy.timeout is not None:
-        return policy.timeout
-    return max(MIN_POLL_TIMEOUT, POLL_TIMEOUT_PER_VIDEO_SECOND * (duration or 0.0))
+    def timeout_for(self, duration: float | None) -> float:
+        """How long to wait for a task: `timeout`, else scaled with the video's duration."""
+        return self.timeout if self.timeout is not None else max(15 * 60.0, 3.0 * (duration or 0))
 
 
 class TwelveLabsEmbedder:
@@ -83,15 +78,11 @@ class TwelveLabsEmbedder:
         model: str | None = None,
         client: TwelveLabs | None = None,
         embedding_options: Sequence[str] = DEFAULT_EMBEDDING_OPTIONS,
-        embedding_scopes: Sequence[str] = DEFAULT_EMBEDDING_SCOPES,
         dimension: int | None = None,
-        video_options: Mapping[str, Any] | None = None,
         poll: PollPolicy = PollPolicy(),
         retry: RetryPolicy | None = None,
-        request_timeout: float = 60.0,
         check_videos: bool = True,
         sleep: Callable[[float], None] = time.sleep,
-        journal: TaskJournal | None = None,
         url_signer: Callable[[str, int], str] | None = None,
         requests_per_minute: float | None = None,
         video_minutes_per_hour: float | None = None,
@@ -103,68 +94,57 @@ class TwelveLabsEmbedder:
         if client is None:
             self.settings.require_live()
         self.model: str = model or self.settings.marengo_model
-        self.dimension: int = dimension or DIMENSIONS.get(self.model, MARENGO_DIMENSION)
+        default = SAMPLE_DIMENSION if self.model == SAMPLE_MODEL else MARENGO_DIMENSION
+        self.dimension: int = dimension or default
         self.embedding_options = list(embedding_options)
-        self.embedding_scopes = list(embedding_scopes)
-        self.video_options = dict(video_options or {})
         self.poll, self.retry, self.sleep = poll, retry or RetryPolicy(), sleep
         self.check_videos = check_videos
-        self._explicit_dimension = dimension
+        #: Everything besides the model that shapes the vectors (part of the cache key; "video"
+        #: stays in it so that caches written before keep their keys).
+        self.options: dict[str, Any] = {"embedding_option": self.embedding_options,
+                                        "embedding_scope": EMBEDDING_SCOPES,
+                                        "embedding_dimension": dimension, "video": {}}  # fmt: skip
         secret = self.settings.twelvelabs_api_key
         self._key = secret.get_secret_value() if secret else ""
-        self.client = client or self._make_client(request_timeout)
-        cache_dir = resolve_path(self.settings.cache_dir)
-        self.journal = journal or TaskJournal(cache_dir / "tasks")
+        if client is None:  # note: the SDK replaces base_url with $TWELVELABS_BASE_URL when set
+            from twelvelabs import TwelveLabs
+
+            base_url = self.settings.twelvelabs_base_url
+            client = TwelveLabs(api_key=self._key, base_url=base_url, timeout=60.0)
+        self.client = client
+        self.journal = TaskJournal(resolve_path(self.settings.cache_dir) / "tasks")
         self.journal.prune()
         self.url_signer = url_signer
         per_minute, per_hour = requests_per_minute, video_minutes_per_hour  # None: no budget
         self.request_budget = WindowBudget(per_minute, 60.0) if per_minute else None
         self.video_budget = WindowBudget(per_hour * 60.0, 3600.0) if per_hour else None
-        self.allow_private_urls = private_urls_allowed(allow_private_urls)
-
-    @property
-    def options(self) -> dict[str, Any]:
-        """Everything besides the model that shapes the vectors (part of the cache key)."""
-        return {
-            "embedding_option": self.embedding_options,
-            "embedding_scope": self.embedding_scopes,
-            "embedding_dimension": self._explicit_dimension,
-            "video": self.video_options,
-        }
-
-    def _make_client(self, request_timeout: float) -> TwelveLabs:
-        """The SDK client. Note: the SDK replaces `base_url` with $TWELVELABS_BASE_URL when set."""
-        from twelvelabs import TwelveLabs
-
-        base_url = self.settings.twelvelabs_base_url
-        return TwelveLabs(api_key=self._key, base_url=base_url, timeout=request_timeout)
+        self.allow_private_urls = allow_private_urls  # None: $VIDREC_ALLOW_PRIVATE_URLS
 
     def _mask(self, text: str) -> str:
         return text.replace(self._key, "****") if self._key else text
 
     # ----- one request, retried ----------------------------------------------------------------
 
-    def _call(
-        self, action: str, function: Callable, *args: Any, retry_on=is_transient, **kwargs: Any
-    ) -> Any:
+    def _call(self, action: str, function: Callable, *args: Any, **kwargs: Any) -> Any:
         """Call the SDK with its own retries off (see embed_requests.py), retrying with tenacity."""
         kwargs["request_options"] = {"max_retries": 0}
 
-        def log(state: Any) -> None:
+        def log(state: RetryCallState) -> None:
             logger.info("%s: retrying after %s", action, type(state.outcome.exception()).__name__)
 
+        retrying = Retrying(stop=self.retry.stop, wait=self.retry.wait, sleep=self.sleep,
+                            retry=retry_if_exception(is_transient), before_sleep=log, reraise=True)  # fmt: skip
         try:
-            return retrying(self.retry, retry_on, self.sleep, log)(function, *args, **kwargs)
+            return retrying(function, *args, **kwargs)
         except Exception as error:  # translated to one clear message, secrets masked
             base_url = self.client._client_wrapper.get_base_url()
-            failure = explain_failure(action, error, self.retry, base_url, self._mask)
-            failure.cause = error  # kept for _create (not chained: tracebacks stay short)
-            raise failure from None
+            raise explain_failure(action, error, self.retry, base_url, self._mask) from None
 
     # ----- video -----------------------------------------------------------------------------
 
     def _dimension_arguments(self) -> dict[str, int]:
-        return {"embedding_dimension": self._explicit_dimension} if self._explicit_dimension else {}
+        dimension = self.options["embedding_dimension"]
+        return {"embedding_dimension": dimension} if dimension else {}
 
     def task_key(self, source: VideoSource) -> str:
         """The journal key of a video's task: the same key as its cache file."""
@@ -182,14 +162,11 @@ class TwelveLabsEmbedder:
 
             duration = check_video(source.path).duration
         key = self.task_key(source)
-        entry = self.journal.find(key)
-        if entry is not None:
+        if entry := self.journal.find(key):
             logger.info("%s: resuming task %s (already paid for)", source.video_id, entry.task_id)
-            task_id = entry.task_id
-        else:
-            task_id = self._create(source, key, duration)
+        task_id = entry.task_id if entry else self._create(source, key, duration)
         try:
-            task = self._wait_for_task(task_id, source, poll_timeout_for(duration, self.poll))
+            task = self._wait_for_task(task_id, source, self.poll.timeout_for(duration))
         except EmbeddingError as error:
             if not isinstance(error, EmbeddingTimeoutError):
                 self.journal.forget(key)  # a failed or vanished task: the next run makes a new one
@@ -201,52 +178,45 @@ class TwelveLabsEmbedder:
         self.journal.forget(self.task_key(source))
 
     def _signed_url(self, source: VideoSource, duration: float | None) -> str:
-        """The URL to give TwelveLabs, signed now, valid for the whole task (see video_urls.py)."""
+        """The URL to give TwelveLabs, signed now, valid for the whole task (see embed_requests.py)."""
         if source.s3_key and self.url_signer is not None:
-            seconds = int(min(MAX_URL_SECONDS, poll_timeout_for(duration, self.poll) + 600))
+            from .s3_client import MAX_EXPIRES  # 7 days: SigV4's longest
+
+            seconds = int(min(MAX_EXPIRES, self.poll.timeout_for(duration) + 600))
             return self.url_signer(source.s3_key, seconds)
         return str(source.url)
 
     def _create(self, source: VideoSource, key: str, duration: float | None) -> str:
-        """Create the task and journal its id at once; never blindly repeat a create that may have worked."""
+        """Create the task and journal its id at once; never blindly repeat a create that may have
+        worked (a 5xx or read timeout): look for its task with `tasks.list` before sending it again."""
         if self.request_budget:
             self.request_budget.acquire()
         if self.video_budget and duration:
             self.video_budget.acquire(duration)
-        for attempt in itertools.count(1):
-            url = self._signed_url(source, duration)
+
+        def create(request_options: dict) -> tuple[str, float]:
+            url = self._signed_url(source, duration)  # signed now, before each attempt
             warn_if_private(url, source.video_id, self.allow_private_urls)
             asked = time.time()
             try:
-                task = self._call(
-                    f"creating the embedding task for {source.video_id}",
-                    self.client.embed.v_2.tasks.create,
+                task = self.client.embed.v_2.tasks.create(
                     input_type="video",
                     model_name=self.model,
-                    video={
-                        **self.video_options,
-                        "media_source": {"url": url},
-                        "embedding_option": self.embedding_options,
-                        "embedding_scope": self.embedding_scopes,
-                    },
-                    retry_on=surely_not_created,
+                    video={"media_source": {"url": url}, "embedding_option": self.embedding_options,
+                           "embedding_scope": EMBEDDING_SCOPES},
+                    request_options=request_options,
                     **self._dimension_arguments(),
-                )
-                task_id = str(task.id)
-            except EmbeddingError as error:
-                cause = getattr(error, "cause", None)
-                if cause is None or not is_transient(cause) or surely_not_created(cause):
+                )  # fmt: skip
+            except Exception as error:
+                found = may_have_created(error) and self._find_created(url, asked, source.video_id)
+                if not found:
                     raise
-                found = self._find_created(url, asked, source.video_id)
-                if found is None and attempt < self.retry.attempts:
-                    self.sleep(min(self.retry.maximum, self.retry.initial * 2**attempt))
-                    continue
-                if found is None:
-                    raise
-                task_id = found
-            self.journal.record(key, JournalEntry(task_id, source.video_id, self.model, asked))
-            return task_id
-        raise AssertionError("unreachable")
+                return found, asked
+            return str(task.id), asked
+
+        task_id, asked = self._call(f"creating the embedding task for {source.video_id}", create)
+        self.journal.record(key, JournalEntry(task_id, source.video_id, self.model, asked))
+        return task_id
 
     def _find_created(self, url: str, since: float, video_id: str) -> str | None:
         """After a create that may have worked (5xx, read timeout): a task made since then for this URL."""
@@ -260,23 +230,15 @@ class TwelveLabsEmbedder:
         for task in itertools.islice(tasks, 200):
             metadata = getattr(getattr(task, "video_embedding", None), "metadata", None)
             if task.id and same_media(getattr(metadata, "input_url", None), url):
-                logger.warning(
-                    "%s: the failed create had made task %s; using it", video_id, task.id
-                )
+                message = "%s: the create that failed had made task %s; using it"
+                logger.warning(message, video_id, task.id)
                 return str(task.id)
         return None
 
     def _wait_for_task(self, task_id: str, source: VideoSource, timeout: float) -> Any:
         """Check the task after waits growing x`factor` up to `maximum`, until ready, failed or timeout."""
         deadline, wait = time.monotonic() + timeout, self.poll.initial
-        while True:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise EmbeddingTimeoutError(
-                    f"the embedding task {task_id} for {source.video_id} was still processing after "
-                    f"{timeout:g} s; it is journaled: run again to keep waiting for it (no new charge), "
-                    "or raise the timeout (`vidrec ingest --poll-timeout SECONDS`)"
-                )
+        while (remaining := deadline - time.monotonic()) > 0:
             self.sleep(min(wait, remaining))
             wait = min(wait * self.poll.factor, self.poll.maximum)
             task = self._call(
@@ -288,23 +250,20 @@ class TwelveLabsEmbedder:
                 return task
             if task.status == "failed":
                 reason = task.error.message if task.error else "no reason given"
-                raise EmbeddingError(
-                    self._mask(
-                        f"TwelveLabs could not embed {source.video_id}: {reason} (task {task_id})"
-                    )
-                )
+                message = f"TwelveLabs could not embed {source.video_id}: {reason} (task {task_id})"
+                raise EmbeddingError(self._mask(message))
+        raise EmbeddingTimeoutError(
+            f"the embedding task {task_id} for {source.video_id} was still processing after "
+            f"{timeout:g} s; it is journaled: run again to keep waiting for it (no new charge), "
+            "or raise the timeout (`vidrec ingest --poll-timeout SECONDS`)"
+        )
 
     def _to_embedding(self, source: VideoSource, task: Any) -> VideoEmbedding:
         """Turn a ready task into a VideoEmbedding, checking its vectors before anything keeps them."""
-        metadata = getattr(task, "metadata", None)
-        duration = getattr(metadata, "duration", None) or source.duration
+        duration = getattr(getattr(task, "metadata", None), "duration", None) or source.duration
         segments = segments_from_data(task.data or [], duration)
-        if not segments:
-            raise EmbeddingError(
-                f"TwelveLabs returned no clip or video embeddings for {source.video_id} (task {task.id})"
-            )
         embedding = VideoEmbedding(source.video_id, source.content_hash, self.model, segments)
-        return check_embedding(embedding, self.dimension)
+        return check_embedding(embedding, self.dimension)  # none at all: "gave no vectors"
 
     # ----- text ------------------------------------------------------------------------------
 
@@ -330,11 +289,7 @@ class TwelveLabsEmbedder:
             **{field_name: {"input_text": text}},
             **self._dimension_arguments(),
         )
-        if not response.data:
-            raise EmbeddingError("TwelveLabs returned no embedding for the text")
-        vector = unit(response.data[0].embedding)
-        if vector.shape[0] != self.dimension:
-            raise EmbeddingError(
-                f"TwelveLabs returned a {vector.shape[0]}-d text vector, expected {self.dimension}"
-            )
-        return vector
+        vectors = np.array([item.embedding for item in response.data or []][:1], dtype=np.float32)
+        if problem := vector_problem(vectors, self.dimension):
+            raise EmbeddingError(f"TwelveLabs gave {problem} for the text")
+        return unit(vectors[0])

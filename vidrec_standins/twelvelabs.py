@@ -551,18 +551,17 @@ class TwelveLabsStandIn:
         ]
         if not queries.empty:
             return np.asarray(queries["vector"].iloc[0])
-        from vidrec_helpers import embed_local
         from vidrec_helpers.config import VidrecError
-        from vidrec_standins.local_text import LocalTextEmbedder
+        from vidrec_standins import local_text
 
-        if not embed_local.local_model_available():
+        if not local_text.local_model_available():
             raise StandInRefusal(
                 400,
                 "model_unavailable",
-                f"Free text offline needs the local text model: {embed_local.LOCAL_HINT}.",
+                f"Free text offline needs the local text model: {local_text.LOCAL_HINT}.",
             )
         try:
-            return LocalTextEmbedder().embed_text(text)
+            return local_text.LocalTextEmbedder().embed_text(text)
         except VidrecError as error:  # e.g. longer than the model reads
             raise StandInRefusal(400, "parameter_invalid", str(error)) from None
 
