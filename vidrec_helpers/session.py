@@ -17,7 +17,7 @@ from typing import Any
 from qdrant_client import QdrantClient
 
 from .config import Settings, get_settings
-from .embeddings import Embedder, local_model_available, make_embedder
+from .embeddings import Embedder, make_embedder
 from .index import collection_name, connect, count_points
 from .search import QueryEncoder, Result, SearchResponse, search, similar
 
@@ -64,6 +64,8 @@ class Session:
 
     def free_text_available(self) -> bool:
         """Can this session embed any text (live Marengo, or the local model offline)?"""
+        from .embeddings import local_model_available  # loads the sample data: not at import
+
         return self.settings.mode == "live" or local_model_available()
 
     def warm_up(self) -> list[str]:
@@ -154,12 +156,7 @@ def open_session(
 
         # the sample vectors sit in one file: 188 cache files would cost ~0.3 s of an offline start
         samples = isinstance(embedder, SampleEmbedder)
-        ingest(
-            settings=settings,
-            client=client,
-            embedder=embedder,
-            progress=False,
-            use_cache=not samples,
-            upload=settings.mode == "live",  # offline, clips are uploaded when first played
-        )
+        upload = settings.mode == "live"  # offline, clips are uploaded when first played
+        how = {"progress": False, "use_cache": not samples, "upload": upload}
+        ingest(settings=settings, client=client, embedder=embedder, **how)
     return Session(settings, client, embedder, encoder, name)
