@@ -52,7 +52,7 @@ def recorded():
     """(client pointed at the recording server, the list of recorded requests)."""
     requests: list[tuple[str, str, dict]] = []
     with BackgroundServer(qdrant_like_app(requests), name="qdrant-like") as server:
-        client = QdrantClient(url=server.url, timeout=10)
+        client = QdrantClient(url=server.url, timeout=10, check_compatibility=False)
         yield client, requests
         client.close()
 
