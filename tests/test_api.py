@@ -18,6 +18,7 @@ from vidrec_helpers.index import ensure_collection
 from vidrec_helpers.labels import INTENTS
 from vidrec_helpers.samples import SAMPLE_DIMENSION, SAMPLE_MODEL, load_sample_embeddings
 from vidrec_helpers.search import DEFAULT, STRATEGIES
+from vidrec_helpers.session import open_session
 
 V1 = "/api/v1"
 FRONT_END = "http://localhost:3000"
@@ -39,10 +40,16 @@ def settings():
     return Settings(VIDREC_MODE="offline", QDRANT_PATH=":memory:")
 
 
+def app_for(settings, client, name, encoder, **options):
+    """The API searching `name` with `encoder`'s queries (a session of its own)."""
+    session = open_session(settings, client=client, collection=name, encoder=encoder)
+    return create_app(session, **options)
+
+
 @pytest.fixture(scope="module")
 def app(sample, settings):
     client, name = sample
-    return create_app(settings, client=client, collection=name, encoder=PresetOnlyEmbedder())
+    return app_for(settings, client, name, PresetOnlyEmbedder())
 
 
 @pytest.fixture
@@ -109,7 +116,6 @@ def test_index_answers_200_with_the_routes(http):
 
 def test_serve_warms_the_text_model_before_it_listens(sample, settings, monkeypatch):
     from vidrec_helpers import api
-    from vidrec_helpers.session import open_session
 
     client, name = sample
     session = open_session(
@@ -166,12 +172,8 @@ def test_local_hosts_are_accepted(http, host):
 
 def test_allowed_hosts_are_added(sample, settings):
     client, name = sample
-    app = create_app(
-        settings,
-        client=client,
-        collection=name,
-        encoder=PresetOnlyEmbedder(),
-        allowed_hosts=["search.example.org"],
+    app = app_for(
+        settings, client, name, PresetOnlyEmbedder(), allowed_hosts=["search.example.org"]
     )
     http = app.test_client()
     assert http.get("/", headers={"Host": "search.example.org"}).status_code == 200
@@ -270,11 +272,12 @@ def test_similar(http):
         ({"intent": "kids", "top_k": 0}, "top_k: Input should be greater than or equal to 1"),
         ({"intent": "kids", "top_k": 500}, "top_k: Input should be less than or equal to 100"),
         ({"intent": "kids", "top_k": "5"}, "top_k"),
-        ({"intent": "horror"}, "unknown intent 'horror': choose one of sci-fi"),
-        ({"mood": "sad"}, "unknown mood 'sad'"),
-        ({"intent": "kids", "strategy": "magic"}, "unknown strategy 'magic'"),
+        ({"intent": "horror"}, "intent: Input should be 'sci-fi', 'cartoon'"),
+        ({"mood": "sad"}, "mood: Input should be 'comedy'"),
+        ({"intent": "kids", "strategy": "magic"}, "strategy: Input should be 'baseline'"),
+        ({"intent": "kids", "filters": {"mood": "sad"}}, "filters.mood: Input should be"),
         ({}, "empty query"),
-        ({"query": "x" * 2001}, "query: String should have at most 2000 characters"),
+        ({"query": "x" * 8001}, "query: String should have at most 8000 characters"),
         ({"query": "x" * 1001}, "at most 1000"),
         ({"intent": "kids", "filters": {"min_duration": -1}}, "filters.min_duration"),
         ({"intent": "kids", "filters": {"size": 1}}, "unknown field 'filters.size'"),
@@ -326,7 +329,7 @@ def test_large_body_is_413(http):
 def test_empty_collection_is_503_with_the_next_step(settings):
     client = QdrantClient(location=":memory:")
     ensure_collection(client, "empty", SAMPLE_MODEL, SAMPLE_DIMENSION)
-    app = create_app(settings, client=client, collection="empty", encoder=PresetOnlyEmbedder())
+    app = app_for(settings, client, "empty", PresetOnlyEmbedder())
     http = app.test_client()
     assert http.get("/api/v1/health").get_json()["points"] == 0
     response = post(http, "/search", {"intent": "kids"})
@@ -351,7 +354,7 @@ def test_twelvelabs_failure_is_502(sample, settings):
             raise EmbeddingError("embedding the text failed: could not reach TwelveLabs")
 
     client, name = sample
-    app = create_app(settings, client=client, collection=name, encoder=Unreachable())
+    app = app_for(settings, client, name, Unreachable())
     response = post(app.test_client(), "/search", {"query": "robots"})
     assert response.status_code == 502
     assert "could not reach TwelveLabs" in response.get_json()["error"]
@@ -359,9 +362,7 @@ def test_twelvelabs_failure_is_502(sample, settings):
 
 def test_model_mismatch_is_409(sample, settings):
     client, name = sample
-    app = create_app(
-        settings, client=client, collection=name, encoder=FixedEmbedder("marengo3.0", 512)
-    )
+    app = app_for(settings, client, name, FixedEmbedder("marengo3.0", 512))
     response = post(app.test_client(), "/search", {"query": "robots"})
     assert response.status_code == 409
     assert "marengo3.0" in response.get_json()["error"]
@@ -369,7 +370,7 @@ def test_model_mismatch_is_409(sample, settings):
 
 def test_500_hides_the_exception_and_logs_it_masked(sample, settings, caplog):
     client, name = sample
-    app = create_app(settings, client=client, collection=name, encoder=BrokenEmbedder())
+    app = app_for(settings, client, name, BrokenEmbedder())
     with caplog.at_level(logging.ERROR, logger="vidrec_helpers.api"):
         response = post(app.test_client(), "/search", {"query": "robots"})
     assert response.status_code == 500
@@ -393,12 +394,8 @@ def test_cors_allows_local_pages_only(http):
 
 def test_cors_origins_are_configurable(sample, settings):
     client, name = sample
-    app = create_app(
-        settings,
-        client=client,
-        collection=name,
-        encoder=PresetOnlyEmbedder(),
-        cors_origins=["https://app.example"],
+    app = app_for(
+        settings, client, name, PresetOnlyEmbedder(), cors_origins=["https://app.example"]
     )
     http = app.test_client()
     preflight = http.options(

@@ -166,7 +166,7 @@ def test_serve_passes_its_network_flags(monkeypatch, capsys):
     from vidrec_helpers import api, cli
 
     seen = {}
-    monkeypatch.setattr(cli, "_session", lambda settings: "session")
+    monkeypatch.setattr(cli, "_session", lambda: "session")
     monkeypatch.setattr(api, "serve", lambda host, port, **options: seen.update(options, host=host))
     arguments = ["serve", "--host", "10.0.0.5", "--allowed-host", "search.example.org"]
     assert main([*arguments, "--cors-origin", "https://app.example.org"]) == 0

@@ -84,6 +84,13 @@ def test_secrets_masked_in_exceptions(monkeypatch):
     assert "****" in str(error)
 
 
+def test_a_key_set_after_the_settings_were_read_is_masked(monkeypatch):
+    reload_settings()
+    late = "late-qdrant-key-" + "0123456789"
+    monkeypatch.setenv("QDRANT_API_KEY", late)
+    assert late not in str(VidrecError(f"refused with api-key {late}"))
+
+
 def test_key_shaped_strings_masked_even_when_not_configured():
     aws_like = "AKIA" + "ABCDEFGHIJKLMNOP"
     assert aws_like not in mask_secrets(f"key {aws_like} leaked")

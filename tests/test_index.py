@@ -76,12 +76,11 @@ def test_guard_refuses_another_dimension_or_model():
         ensure_collection(client, "c", "other-model", 8)
 
 
-def test_upsert_is_batched_and_idempotent():
+def test_upsert_counts_and_is_idempotent():
     client = QdrantClient(location=":memory:")
     ensure_collection(client, "c", "m", 8)
     points = [p for n in range(30) for p in points_for(source(f"h{n}"), embedding(f"h{n}"))]
-    report = upsert_points(client, "c", points, batch_size=50)
-    assert report.points == 120 and report.batches == 3
+    assert upsert_points(client, "c", (point for point in points), batch_size=50) == 120
     upsert_points(client, "c", points, batch_size=50)
     assert count_points(client, "c") == 120
     assert count_points(client, "c", scope="video") == 30

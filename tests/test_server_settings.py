@@ -64,12 +64,13 @@ def test_server_collection_is_created_with_the_plans_settings(recorded):
     }
     assert body["on_disk_payload"] is True
     assert body["metadata"] == {"model": "marengo3.0", "dimension": 512}
-    keyword_fields = {
-        body["field_name"]
+    schemas = {
+        body["field_name"]: body["field_schema"]
         for method, path, body in requests[1:]
-        if path == "/collections/vidrec_marengo_512/index" and body["field_schema"] == "keyword"
+        if path == "/collections/vidrec_marengo_512/index"
     }
-    assert {"intent", "mood", "video_id", "scope"} <= keyword_fields
+    assert {schemas[name] for name in ("intent", "mood", "video_id", "scope")} == {"keyword"}
+    assert (schemas["duration"], schemas["start_sec"]) == ("float", "float")
 
 
 def test_embedded_collection_keeps_qdrant_client_defaults():

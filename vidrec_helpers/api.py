@@ -23,15 +23,14 @@ from typing import Any
 
 from flask import Flask, g, jsonify, request
 from flask_cors import CORS
-from pydantic import BaseModel, ValidationError
-from qdrant_client import QdrantClient
+from pydantic import ValidationError
 from werkzeug.exceptions import HTTPException
 from werkzeug.serving import make_server
 
 from vidrec_standins.background import BackgroundServer
 
-from .api_models import SearchBody, SimilarBody
-from .config import SecretMaskingFilter, Settings, VidrecError, mask_secrets
+from .api_models import Query, SearchBody, SimilarBody
+from .config import VidrecError, mask_secrets
 from .embeddings import EmbeddingError
 from .index import is_embedded
 from .labels import INTENTS, MOODS
@@ -41,20 +40,16 @@ from .search import (
     EmptyCollectionError,
     InvalidQueryError,
     ModelMismatchError,
-    QueryEncoder,
     UnknownVideoError,
 )
 from .session import Session, open_session
 
 logger = logging.getLogger(__name__)
-logger.addFilter(SecretMaskingFilter())
 
 #: Largest request body (bytes): a search request is a few hundred bytes.
 MAX_CONTENT_LENGTH = 16 * 1024
 #: Browsers may call the API from pages on this machine only, unless told otherwise.
-DEFAULT_CORS_ORIGINS: list[str | re.Pattern[str]] = [
-    re.compile(r"^https?://(localhost|127\.0\.0\.1)(:\d+)?$")
-]
+DEFAULT_CORS_ORIGINS = [re.compile(r"^https?://(localhost|127\.0\.0\.1)(:\d+)?$")]
 #: `Host` names always accepted: this machine. A deployed server adds its own (`--allowed-host`).
 LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
 #: Where vidrec's richer answers live.
@@ -62,15 +57,14 @@ API_PREFIX = "/api/v1"
 
 
 class BadRequest(Exception):
-    """A request body that is not what the route expects."""
+    """A request body that is not what the route expects (`details`: one line per problem)."""
 
-    def __init__(self, message: str, details: list[str] | None = None) -> None:
+    def __init__(self, message: str, details: Sequence[str] = ()) -> None:
         super().__init__(message)
-        self.message = message
-        self.details = details or []
+        self.message, self.details = message, list(details)
 
 
-def _problem(error: dict[str, Any], model: type[BaseModel]) -> str:
+def _problem(error: dict[str, Any], model: type[Query]) -> str:
     where = ".".join(str(part) for part in error["loc"]) or "body"
     if error["type"] == "extra_forbidden":
         fields = ", ".join(f.alias or name for name, f in model.model_fields.items())
@@ -78,17 +72,14 @@ def _problem(error: dict[str, Any], model: type[BaseModel]) -> str:
     return f"{where}: {error['msg']}"
 
 
-def parse_body(model: type[BaseModel]) -> Any:
+def parse_body(model: type[Query]) -> Any:
     """The request's JSON body validated by `model`, or a BadRequest saying what is wrong."""
     try:
         body = request.get_json(silent=True)
     except RecursionError:  # the json module gives up on `[[[...` thousands deep
         raise BadRequest("the JSON body is nested too deeply: send a flat JSON object") from None
     if not isinstance(body, dict):
-        example = '{"intent": "kids", "mood": "musical", "top_k": 5}'
-        if model is SimilarBody:
-            example = '{"video_ids": ["kids-musical-1"], "top_k": 5}'
-        raise BadRequest(f"the body must be a JSON object, e.g. {example}")
+        raise BadRequest(f"the body must be a JSON object, e.g. {model.example}")
     try:
         return model.model_validate(body)
     except ValidationError as error:
@@ -110,10 +101,6 @@ _STATUSES: tuple[tuple[type[Exception], int], ...] = (
 )
 
 
-def _status_of(error: VidrecError) -> int:
-    return next((status for kind, status in _STATUSES if isinstance(error, kind)), 422)
-
-
 def _register_errors(app: Flask) -> None:
     @app.errorhandler(BadRequest)
     def bad_request(error: BadRequest):
@@ -121,40 +108,22 @@ def _register_errors(app: Flask) -> None:
 
     @app.errorhandler(VidrecError)
     def vidrec_error(error: VidrecError):
-        return _error(_status_of(error), str(error))
+        status = next((status for kind, status in _STATUSES if isinstance(error, kind)), 422)
+        return _error(status, str(error))
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
         message = error.description or error.name
         if error.code == 413:
-            message = f"the request body is larger than {app.config['MAX_CONTENT_LENGTH']} bytes"
+            message = f"the request body is larger than {MAX_CONTENT_LENGTH} bytes"
         return _error(error.code or 500, message)
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception):
         detail = "".join(traceback.format_exception(type(error), error, error.__traceback__))
-        logger.error(
-            "request %s %s %s failed: %s",
-            g.get("request_id"),
-            request.method,
-            request.path,
-            mask_secrets(detail),
-        )
+        where = f"{request.method} {request.path}"
+        logger.error("request %s %s failed: %s", g.get("request_id"), where, mask_secrets(detail))
         return _error(500, "internal error: the server log has the details under this request id")
-
-
-def _search_arguments(body: SearchBody) -> dict[str, Any]:
-    filters = body.filters.model_dump(exclude_none=True) if body.filters else None
-    return {
-        "intent": body.intent,
-        "mood": body.mood,
-        "keywords": body.keywords,
-        "text": body.query,
-        "top_k": body.top_k,
-        "strategy": body.strategy,
-        "filters": filters,
-        "avoid": body.not_,
-    }
 
 
 def tutorial_results(response: Any) -> list[dict[str, Any]]:
@@ -169,9 +138,8 @@ def full_answer(response: Any) -> dict[str, Any]:
 
 def host_name(header: str) -> str:
     """The name in a `Host` header: `example.com:5000` -> `example.com`, `[::1]:5000` -> `::1`."""
-    if header.startswith("["):
-        return header[1:].partition("]")[0].lower()
-    return header.partition(":")[0].lower()
+    name = header[1:].partition("]")[0] if header.startswith("[") else header.partition(":")[0]
+    return name.lower()
 
 
 def _check_request(allowed_hosts: frozenset[str]) -> tuple[Any, int] | None:
@@ -186,38 +154,29 @@ def _check_request(allowed_hosts: frozenset[str]) -> tuple[Any, int] | None:
             "to accept the name a deployed front end uses",
         )
     if request.method == "POST" and not request.is_json:
-        sent = request.mimetype or "no Content-Type"
-        return _error(
-            415, f"send the body as JSON with Content-Type: application/json (got {sent})"
-        )
+        sent = f"got {request.mimetype or 'no Content-Type'}"
+        return _error(415, f"send the body as JSON with Content-Type: application/json ({sent})")
     return None
 
 
 def create_app(
-    settings: Settings | None = None,
-    *,
-    client: QdrantClient | None = None,
-    collection: str | None = None,
-    encoder: QueryEncoder | Any | None = None,
     session: Session | None = None,
+    *,
     cors_origins: Sequence[str | re.Pattern[str]] | None = None,
     allowed_hosts: Iterable[str] = (),
-    max_content_length: int = MAX_CONTENT_LENGTH,
 ) -> Flask:
     """The search API as a Flask app, searching through `session` (default: `open_session`).
 
-    `encoder` may be a QueryEncoder or an embedder. CORS allows `cors_origins` (default:
-    http(s)://localhost and 127.0.0.1 on any port; never `*`); `Host` may name this machine or
-    one of `allowed_hosts`. The API never ingests: an empty collection answers 503.
+    CORS allows `cors_origins` (default: http(s)://localhost and 127.0.0.1 on any port; never
+    `*`); `Host` may name this machine or one of `allowed_hosts`. The API never ingests: an
+    empty collection answers 503.
     """
-    session = session or open_session(
-        settings, client=client, collection=collection, encoder=encoder, ingest_if_empty=False
-    )
+    session = session or open_session(ingest_if_empty=False)
     lock = threading.Lock() if is_embedded(session.client) else contextlib.nullcontext()
     hosts = frozenset(LOCAL_HOSTS) | {host_name(name) for name in allowed_hosts}
 
     app = Flask(__name__, static_folder=None)  # JSON only: no /static route
-    app.config["MAX_CONTENT_LENGTH"] = max_content_length
+    app.config["MAX_CONTENT_LENGTH"] = MAX_CONTENT_LENGTH
     app.json.sort_keys = False
     origins = list(cors_origins) if cors_origins is not None else DEFAULT_CORS_ORIGINS
     CORS(app, origins=origins, methods=["GET", "POST", "OPTIONS"], allow_headers=["Content-Type"])
@@ -259,19 +218,13 @@ def _add_routes(app: Flask, session: Session, lock: Any) -> None:
 
     @app.get(f"{API_PREFIX}/labels")
     def labels():
-        return jsonify(
-            {
-                "intents": INTENTS,
-                "moods": MOODS,
-                "strategies": STRATEGIES,
-                "default_strategy": DEFAULT,
-            }
-        )
+        labels = {"intents": INTENTS, "moods": MOODS, "strategies": STRATEGIES}
+        return jsonify({**labels, "default_strategy": DEFAULT})
 
     def run_search() -> Any:
-        body = parse_body(SearchBody)
+        query = parse_body(SearchBody).model_dump(exclude_none=True)
         with lock:
-            return session.search(**_search_arguments(body))
+            return session.search(**query)
 
     @app.post("/search")
     def tutorial_search():
@@ -283,18 +236,14 @@ def _add_routes(app: Flask, session: Session, lock: Any) -> None:
 
     @app.post(f"{API_PREFIX}/similar")
     def similar_route():
-        body = parse_body(SimilarBody)
-        filters = body.filters.model_dump(exclude_none=True) if body.filters else None
+        query = parse_body(SimilarBody).model_dump(exclude_none=True)
         with lock:
-            response = session.similar(body.video_ids, body.not_, top_k=body.top_k, filters=filters)
-        return jsonify(full_answer(response))
+            return jsonify(full_answer(session.similar(**query)))
 
 
-def start_background_server(
-    app: Flask, host: str = "127.0.0.1", port: int = 0
-) -> tuple[str, Callable[[], None]]:
-    """Serve `app` from a thread (port 0: any free port); returns its URL and a stop function."""
-    server = BackgroundServer(app, host=host, port=port, name="vidrec-api")
+def start_background_server(app: Flask, port: int = 0) -> tuple[str, Callable[[], None]]:
+    """Serve `app` on 127.0.0.1 from a thread (port 0: any free port); returns URL and stop."""
+    server = BackgroundServer(app, port=port, name="vidrec-api")
     return server.start(), server.stop
 
 
@@ -315,9 +264,6 @@ def serve(
         logger.warning("serving on %s: anyone who can reach this address can query the API", host)
     server = make_server(host, port, app, threaded=True)
     print(f"vidrec API on http://{host}:{server.server_port} (Ctrl+C to stop)", flush=True)
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
+    server.server_close()

@@ -8,11 +8,11 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from .config import VidrecError, get_settings, install_log_masking, mask_secrets
+from .config import Settings, VidrecError, get_settings, install_log_masking, mask_secrets
 
 
-def _print_json(data: object) -> None:
-    print(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+def _as_json(data: object) -> str:
+    return json.dumps(data, indent=2, ensure_ascii=False, default=str)
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:
@@ -30,18 +30,9 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         print(settings.summary(), file=sys.stderr)
     # offline, the sample clips go through the real SDK to the local Embed v2 stand-in
     embedder = make_embedder(settings, sample_clips_via_sdk=True, poll_timeout=args.poll_timeout)
-    report = ingest(
-        args.paths or None,
-        settings=settings,
-        embedder=embedder,
-        concurrency=args.concurrency,
-        progress=not args.json,
-        use_cache=not args.no_cache,
-    )
-    if args.json:
-        _print_json(report.to_dict())
-    else:
-        print(report.summary())
+    how = {"concurrency": args.concurrency, "progress": not args.json}
+    report = ingest(args.paths or None, settings=settings, embedder=embedder, **how)
+    print(_as_json(report.to_dict()) if args.json else report.summary())
     return 1 if report.failed else 0
 
 
@@ -68,24 +59,20 @@ def cmd_app(args: argparse.Namespace) -> int:
     return status
 
 
-def _session(settings):
-    """The search session of the active model (never ingests: search what was ingested)."""
+def _session():
+    """The search session of the active model, its settings printed; it never ingests."""
     from .session import open_session
 
+    settings = get_settings()
+    print(settings.summary(), file=sys.stderr)
     return open_session(settings, ingest_if_empty=False)
 
 
-def _filters(args: argparse.Namespace) -> dict:
-    values = {
-        "intent": args.only_intent,
-        "mood": args.only_mood,
-        "min_duration": args.min_duration,
-        "max_duration": args.max_duration,
-    }
-    return {name: value for name, value in values.items() if value is not None}
-
-
-def _print_results(response) -> None:
+def _show(response, as_json: bool = False) -> int:
+    """Print the results: a JSON list, or a line each and the strategy, timing and collection."""
+    if as_json:
+        print(_as_json([result.to_dict() for result in response.results]))
+        return 0
     for rank, r in enumerate(response.results, 1):
         moment = f"{r.start_time:.0f}-{r.end_time:.0f}s"
         print(
@@ -93,110 +80,64 @@ def _print_results(response) -> None:
             f"{r.title} [{r.intent}/{r.mood}]"
         )
     if not response.results:
-        print("no results: loosen the filters")
-    print(
-        f"({response.strategy} strategy, {response.took_ms:.0f} ms, collection {response.collection})"
-    )
-
-
-def _show(response, as_json: bool) -> None:
-    if as_json:
-        _print_json([result.to_dict() for result in response.results])
-    else:
-        _print_results(response)
+        print("no results: try another query")
+    took = f"{response.took_ms:.0f} ms"
+    print(f"({response.strategy} strategy, {took}, collection {response.collection})")
+    return 0
 
 
 def cmd_search(args: argparse.Namespace) -> int:
-    settings = get_settings()
-    print(settings.summary(), file=sys.stderr)
-    response = _session(settings).search(
-        intent=args.intent,
-        mood=args.mood,
-        keywords=args.keywords,
-        text=args.text,
-        top_k=args.top_k,
-        strategy=args.strategy,
-        filters=_filters(args),
-    )
-    _show(response, args.json)
-    return 0
+    query = {name: getattr(args, name) for name in ("intent", "mood", "keywords", "text")}
+    found = _session().search(**query, top_k=args.top_k, strategy=args.strategy)
+    return _show(found, args.json)
 
 
 def cmd_similar(args: argparse.Namespace) -> int:
-    settings = get_settings()
-    print(settings.summary(), file=sys.stderr)
-    response = _session(settings).similar(
-        args.video_ids, args.unlike, top_k=args.top_k, filters=_filters(args)
-    )
-    _show(response, args.json)
-    return 0
+    found = _session().similar(args.video_ids, args.unlike, top_k=args.top_k)
+    return _show(found, args.json)
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
     from .evaluate import calibrate_confidence, evaluate, format_report
 
-    settings = get_settings()
-    print(settings.summary(), file=sys.stderr)
-    session = _session(settings)
+    session = _session()
     where = (session.client, session.collection, session.encoder)
-    report = evaluate(*where, k=args.k, details=args.details, include_similar=args.similar)
+    report = evaluate(*where, k=args.k)
     if args.calibrate:
         report["confidence_thresholds"] = calibrate_confidence(*where)
-    if args.json:
-        _print_json(report)
-    else:
-        print(format_report(report))
+    print(_as_json(report) if args.json else format_report(report))
     return 0
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
     from .api import serve
 
-    settings = get_settings()
-    print(settings.summary(), file=sys.stderr)
-    serve(
-        args.host,
-        args.port,
-        session=_session(settings),
-        cors_origins=args.cors_origin or None,
-        allowed_hosts=[args.host, *args.allowed_host],  # the bind address is a name too
-    )
+    origins = args.cors_origin or None
+    hosts = [args.host, *args.allowed_host]  # the bind address is a name too
+    serve(args.host, args.port, session=_session(), cors_origins=origins, allowed_hosts=hosts)
     return 0
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    """The offline pipeline, headless, in memory: ingest the samples, then a few recommendations."""
-    from .config import Settings
-    from .pipeline import ingest
+    """The offline pipeline, headless, in memory: index the samples, then a few recommendations."""
     from .session import open_session
 
     settings = Settings(qdrant_path=":memory:", forced_mode="offline")
     print(settings.summary())
-    session = open_session(settings, ingest_if_empty=False)
-    report = ingest(
-        settings=settings, client=session.client, embedder=session.embedder, progress=False
-    )
-    print(report.summary())
+    session = open_session(settings)  # offline, an empty collection is filled from the samples
+    print(f"indexed {session.point_count()} points in {session.collection}")
     for intent, mood in (("kids", "musical"), ("sci-fi", "action"), ("fantasy", "magical")):
         print(f"\n== recommend: intent={intent}, mood={mood}")
         response = session.search(intent=intent, mood=mood, top_k=args.top_k)
-        _print_results(response)
+        _show(response)
     first = response.results[0].video_id
     print(f"\n== more like {first}")
-    _print_results(session.similar([first], top_k=args.top_k))
+    _show(session.similar([first], top_k=args.top_k))
     return 0
 
 
-def _add_filter_arguments(p: argparse.ArgumentParser) -> None:
-    from .labels import INTENTS, MOODS
-
-    p.add_argument("--only-intent", choices=list(INTENTS), help="keep videos of this intent only")
-    p.add_argument("--only-mood", choices=list(MOODS), help="keep videos of this mood only")
-    p.add_argument("--min-duration", type=float, metavar="SECONDS")
-    p.add_argument("--max-duration", type=float, metavar="SECONDS")
-    p.add_argument(
-        "-k", "--top-k", type=int, default=10, help="how many videos (1-100, default 10)"
-    )
+def _add_result_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("-k", "--top-k", type=int, default=10, help="how many videos (1-100)")
     p.add_argument("--json", action="store_true", help="print a JSON list of results")
 
 
@@ -210,30 +151,19 @@ def add_search_commands(sub) -> None:
     p.add_argument("--mood", choices=list(MOODS))
     p.add_argument("--text", help="free text (offline it needs the local text model)")
     p.add_argument("--keywords", help="extra words, e.g. 'puppy, socks'")
-    p.add_argument(
-        "--strategy", choices=list(STRATEGIES), help=f"query strategy (default {DEFAULT})"
-    )
-    _add_filter_arguments(p)
+    p.add_argument("--strategy", choices=list(STRATEGIES), help=f"default: {DEFAULT}")
+    _add_result_arguments(p)
     p.set_defaults(func=cmd_search)
 
     p = sub.add_parser("similar", help="more videos like these (and not like those)")
     p.add_argument("video_ids", nargs="+", metavar="VIDEO_ID", help="video ids from search results")
-    p.add_argument(
-        "--not",
-        dest="unlike",
-        action="extend",
-        nargs="+",
-        default=[],
-        metavar="VIDEO_ID",
-        help="videos to steer away from",
-    )
-    _add_filter_arguments(p)
+    unlike = "videos to steer away from"
+    p.add_argument("--not", dest="unlike", action="extend", nargs="+", default=[], help=unlike)
+    _add_result_arguments(p)
     p.set_defaults(func=cmd_similar)
 
     p = sub.add_parser("evaluate", help="precision@k and nDCG@k of every query strategy")
     p.add_argument("-k", type=int, default=5)
-    p.add_argument("--details", action="store_true", help="add per-preset scores (with --json)")
-    p.add_argument("--similar", action="store_true", help="also evaluate `similar` by video")
     p.add_argument("--calibrate", action="store_true", help="also compute confidence thresholds")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=cmd_evaluate)
@@ -241,24 +171,13 @@ def add_search_commands(sub) -> None:
     p = sub.add_parser("serve", help="run the search API (Flask) on this machine")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=5000)
-    p.add_argument(
-        "--cors-origin",
-        action="append",
-        metavar="ORIGIN",
-        help="allow browser pages from this origin (repeatable; default: localhost only)",
-    )
-    p.add_argument(
-        "--allowed-host",
-        action="append",
-        default=[],
-        metavar="NAME",
-        help="accept requests addressed to this host name (repeatable; localhost always)",
-    )
+    origin = "allow browser pages from this origin (repeatable; default: localhost only)"
+    p.add_argument("--cors-origin", action="append", metavar="ORIGIN", help=origin)
+    host = "accept requests addressed to this host name (repeatable; localhost always)"
+    p.add_argument("--allowed-host", action="append", default=[], metavar="NAME", help=host)
     p.set_defaults(func=cmd_serve)
 
-    p = sub.add_parser(
-        "demo", help="offline, in memory: ingest the samples and print recommendations"
-    )
+    p = sub.add_parser("demo", help="offline, in memory: ingest the samples, print recommendations")
     p.add_argument("-k", "--top-k", type=int, default=5)
     p.set_defaults(func=cmd_demo)
 
@@ -272,7 +191,6 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug details")
     sub = parser.add_subparsers(dest="command", required=True)
-
     p = sub.add_parser("doctor", help="check dependencies, credentials and services")
     p.set_defaults(func=cmd_doctor)
 
@@ -281,19 +199,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="upload, embed and index videos (no path: the sample catalog offline, the sample clips live)",
     )
     p.add_argument("paths", nargs="*", help="video files or folders")
-    p.add_argument(
-        "--concurrency",
-        type=int,
-        default=DEFAULT_CONCURRENCY,
-        help=f"embedding tasks in flight (default {DEFAULT_CONCURRENCY})",
-    )
-    p.add_argument(
-        "--no-cache", action="store_true", help="ignore the embedding cache (pays again!)"
-    )
+    concurrency_help = f"embedding tasks in flight (default {DEFAULT_CONCURRENCY})"
+    p.add_argument("--concurrency", type=int, default=DEFAULT_CONCURRENCY, help=concurrency_help)
     p.add_argument(
         "--poll-timeout",
         type=float,
-        default=None,
         metavar="SECONDS",
         help="give up waiting for a task after this long (default: max(15 min, 3x the video); "
         "a task given up on is journaled and resumed by the next run, not paid again)",
@@ -306,20 +216,16 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("app", help="serve the recommender widgets as a web page (Voilà, 127.0.0.1)")
     p.add_argument("--port", type=int, default=8866, help="port to serve on (default 8866)")
     p.add_argument("--no-browser", action="store_true", help="do not open a browser tab")
-    p.add_argument(
-        "--cull-after", type=int, default=60, help="seconds before a closed page's kernel stops"
-    )
-    p.add_argument(
-        "--max-kernels", type=int, default=8, help="most open pages at once (~300 MB each)"
-    )
+    cull_help = "seconds before a closed page's kernel stops"
+    p.add_argument("--cull-after", type=int, default=60, help=cull_help)
+    p.add_argument("--max-kernels", type=int, default=8, help="most open pages (~300 MB each)")
     p.set_defaults(func=cmd_app)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `vidrec` console command."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING)
     install_log_masking()
     try:

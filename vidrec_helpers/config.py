@@ -9,12 +9,13 @@ from __future__ import annotations
 import logging
 import os
 import re
+from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic import AliasChoices, AliasGenerator, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 Mode = Literal["offline", "live"]
@@ -28,26 +29,20 @@ DEFAULT_MARENGO_MODEL: MarengoModel = "marengo3.0"
 #: Dimension of Marengo 3.x embeddings.
 MARENGO_DIMENSION = 512
 
+#: The settings that hold a secret (`SecretStr`: `repr` and `str` show `**********`).
+SECRET_FIELDS = ("twelvelabs_api_key", "qdrant_api_key", "aws_access_key_id")
+SECRET_FIELDS += ("aws_secret_access_key", "aws_session_token")
+#: The settings that hold a service URL (a password in one is a secret too).
+URL_FIELDS = ("twelvelabs_base_url", "qdrant_url", "aws_endpoint_url")
 #: Variables that point vidrec at real services or a developer's credentials; tests and
 #: benchmarks blank them so they only ever touch local servers.
-SERVICE_VARIABLES = (
-    "TWELVELABS_API_KEY",
-    "TWELVELABS_BASE_URL",
-    "QDRANT_URL",
-    "QDRANT_API_KEY",
-    "AWS_ENDPOINT_URL",
-    "AWS_ACCESS_KEY_ID",
-    "AWS_SECRET_ACCESS_KEY",
-    "AWS_SESSION_TOKEN",
-)
+SERVICE_VARIABLES = tuple(name.upper() for name in SECRET_FIELDS + URL_FIELDS)
 
 
 def project_root() -> Path:
     """The repository root (the folder holding `data/`), or the working directory."""
     here = Path(__file__).resolve().parent.parent
-    if (here / "data").is_dir():
-        return here
-    return Path.cwd()
+    return here if (here / "data").is_dir() else Path.cwd()
 
 
 class VidrecError(RuntimeError):
@@ -58,69 +53,41 @@ class VidrecError(RuntimeError):
 
 
 class Settings(BaseSettings):
-    """Everything vidrec reads from the environment or `.env`.
-
-    Secrets are `SecretStr`: their `repr` and `str` show `**********`.
-    """
+    """Everything vidrec reads from the environment or `.env`; secrets never print."""
 
     model_config = SettingsConfigDict(
         env_file=(str(project_root() / ".env"), ".env"),
         env_file_encoding="utf-8",
         extra="ignore",
         populate_by_name=True,
+        # Each field reads the variable of its name in capitals (`qdrant_url` <- QDRANT_URL).
+        alias_generator=AliasGenerator(validation_alias=str.upper),
     )
 
-    twelvelabs_api_key: SecretStr | None = Field(
-        default=None, validation_alias="TWELVELABS_API_KEY"
-    )
-    twelvelabs_base_url: str | None = Field(default=None, validation_alias="TWELVELABS_BASE_URL")
-    marengo_model: MarengoModel = Field(
-        default=DEFAULT_MARENGO_MODEL, validation_alias="MARENGO_MODEL"
-    )
-    aws_access_key_id: SecretStr | None = Field(default=None, validation_alias="AWS_ACCESS_KEY_ID")
-    aws_secret_access_key: SecretStr | None = Field(
-        default=None, validation_alias="AWS_SECRET_ACCESS_KEY"
-    )
-    aws_session_token: SecretStr | None = Field(default=None, validation_alias="AWS_SESSION_TOKEN")
+    twelvelabs_api_key: SecretStr | None = None
+    twelvelabs_base_url: str | None = None
+    marengo_model: MarengoModel = DEFAULT_MARENGO_MODEL
+    aws_access_key_id: SecretStr | None = None
+    aws_secret_access_key: SecretStr | None = None
+    aws_session_token: SecretStr | None = None
     aws_region: str = Field(
         default="us-east-1", validation_alias=AliasChoices("AWS_REGION", "AWS_DEFAULT_REGION")
     )
-    s3_bucket: str = Field(default="vidrec-videos", validation_alias="S3_BUCKET")
-    aws_endpoint_url: str | None = Field(default=None, validation_alias="AWS_ENDPOINT_URL")
-    qdrant_url: str | None = Field(default=None, validation_alias="QDRANT_URL")
-    qdrant_api_key: SecretStr | None = Field(default=None, validation_alias="QDRANT_API_KEY")
-    qdrant_path: str = Field(default=".vidrec/qdrant", validation_alias="QDRANT_PATH")
+    s3_bucket: str = "vidrec-videos"
+    aws_endpoint_url: str | None = None
+    qdrant_url: str | None = None
+    qdrant_api_key: SecretStr | None = None
+    qdrant_path: str = ".vidrec/qdrant"
     #: Seconds a Qdrant server request may take (qdrant-client's own default is 5 s).
-    qdrant_timeout: int | None = Field(default=None, gt=0, validation_alias="QDRANT_TIMEOUT")
+    qdrant_timeout: int | None = Field(default=None, gt=0)
     cache_dir: str = Field(default=".vidrec/cache", validation_alias="VIDREC_CACHE_DIR")
     forced_mode: Mode | None = Field(default=None, validation_alias="VIDREC_MODE")
 
-    @field_validator(
-        "twelvelabs_api_key",
-        "aws_access_key_id",
-        "aws_secret_access_key",
-        "aws_session_token",
-        "qdrant_api_key",
-        mode="before",
-    )
+    @field_validator(*SECRET_FIELDS, *URL_FIELDS, "forced_mode", "qdrant_timeout", mode="before")
     @classmethod
     def _blank_is_none(cls, value: object) -> object:
-        return None if isinstance(value, str) and not value.strip() else value
-
-    @field_validator(
-        "twelvelabs_base_url",
-        "aws_endpoint_url",
-        "qdrant_url",
-        "forced_mode",
-        "qdrant_timeout",
-        mode="before",
-    )
-    @classmethod
-    def _blank_str_is_none(cls, value: object) -> object:
-        if isinstance(value, str):
-            value = value.strip()
-            return value or None
-        return value
+        """A blank variable (`QDRANT_URL=` in .env) counts as unset."""
+        return (value.strip() or None) if isinstance(value, str) else value
 
     def __repr_args__(self) -> Any:
         """What `repr` and `str` show: URL passwords and credential parameters masked."""
@@ -130,21 +97,13 @@ class Settings(BaseSettings):
     @property
     def mode(self) -> Mode:
         """`live` with a TwelveLabs key, `offline` without; `VIDREC_MODE` overrides."""
-        if self.forced_mode:
-            return self.forced_mode
-        return "live" if self.twelvelabs_api_key else "offline"
+        return self.forced_mode or ("live" if self.twelvelabs_api_key else "offline")
 
     def secret_values(self) -> list[str]:
         """The secret strings currently configured (for masking)."""
-        fields = (
-            self.twelvelabs_api_key,
-            self.aws_access_key_id,
-            self.aws_secret_access_key,
-            self.aws_session_token,
-            self.qdrant_api_key,
-        )
+        fields = [getattr(self, name) for name in SECRET_FIELDS]
         values = [f.get_secret_value() for f in fields if f and f.get_secret_value()]
-        urls = (self.qdrant_url, self.aws_endpoint_url, self.twelvelabs_base_url)
+        urls = [getattr(self, name) for name in URL_FIELDS]
         return values + [password for url in urls if url and (password := urlsplit(url).password)]
 
     def require_live(self) -> None:
@@ -157,12 +116,9 @@ class Settings(BaseSettings):
 
     def summary(self) -> str:
         """One line for the top of a notebook or CLI run (no secrets)."""
-        store = mask_url(self.qdrant_url) if self.qdrant_url else None
-        store = store or f"embedded Qdrant at {self.qdrant_path}"
-        if self.mode == "live":
-            s3 = mask_url(self.aws_endpoint_url or "") or f"AWS S3 ({self.aws_region})"
-        else:
-            s3 = "local S3 server"
+        store = mask_url(self.qdrant_url or "") or f"embedded Qdrant at {self.qdrant_path}"
+        s3 = mask_url(self.aws_endpoint_url or "") or f"AWS S3 ({self.aws_region})"
+        s3 = s3 if self.mode == "live" else "local S3 server"
         model = self.marengo_model if self.mode == "live" else "sample vectors (all-MiniLM-L6-v2)"
         return f"vidrec mode={self.mode} | embeddings: {model} | storage: {s3} | index: {store}"
 
@@ -171,7 +127,7 @@ class Settings(BaseSettings):
 def get_settings() -> Settings:
     """The process-wide settings, read once. Call `reload_settings()` after changing env."""
     settings = Settings()
-    _register_secrets(settings)
+    _register_secrets(settings.secret_values())
     return settings
 
 
@@ -182,10 +138,10 @@ def reload_settings() -> Settings:
 
 
 _SECRETS: set[str] = set()
-_SECRET_PATTERNS = [
-    re.compile(r"AKIA[0-9A-Z]{16}"),
-    re.compile(r"tlk_[0-9A-Za-z]{8,}"),
-]
+#: Secret variables also masked when set after the settings were read.
+_SECRET_VARIABLES = ("TWELVELABS_API_KEY", "AWS_SECRET_ACCESS_KEY", "QDRANT_API_KEY")
+#: Key-shaped text masked even when not configured: AWS access key ids, TwelveLabs keys.
+_KEY_SHAPES = re.compile(r"AKIA[0-9A-Z]{16}|tlk_[0-9A-Za-z]{8,}")
 #: `scheme://user:password@`: the password part of a URL's userinfo.
 _URL_PASSWORD = re.compile(
     r"(?P<keep>\b[a-z][a-z0-9+.-]*://[^\s/@:]*:)[^\s/]+(?=@[^\s/@]*(?:$|[\s/?#]))", re.IGNORECASE
@@ -203,21 +159,16 @@ def mask_url(url: str) -> str:
     return _URL_SECRET_PARAMETER.sub(r"\g<keep>****", url)
 
 
-def _register_secrets(settings: Settings) -> None:
-    _SECRETS.update(v for v in settings.secret_values() if len(v) >= 4)
+def _register_secrets(values: Iterable[str | None]) -> None:
+    _SECRETS.update(value for value in values if value and len(value) >= 4)
 
 
 def mask_secrets(text: str) -> str:
     """Replace every configured secret and anything key-shaped in `text` with `****`."""
+    _register_secrets(os.environ.get(name) for name in _SECRET_VARIABLES)  # set since read
     for secret in sorted(_SECRETS, key=len, reverse=True):
         text = text.replace(secret, "****")
-    for env_name in ("TWELVELABS_API_KEY", "AWS_SECRET_ACCESS_KEY", "QDRANT_API_KEY"):
-        value = os.environ.get(env_name, "")
-        if len(value) >= 4:
-            text = text.replace(value, "****")
-    for pattern in _SECRET_PATTERNS:
-        text = pattern.sub("****", text)
-    return mask_url(text)
+    return mask_url(_KEY_SHAPES.sub("****", text))
 
 
 class SecretMaskingFilter(logging.Filter):
@@ -234,12 +185,9 @@ class SecretMaskingFilter(logging.Filter):
 def install_log_masking(logger: logging.Logger | None = None) -> None:
     """Attach the masking filter to the root logger's handlers (idempotent)."""
     target = logger or logging.getLogger()
-    handlers = target.handlers or []
-    for handler in handlers:
-        if not any(isinstance(f, SecretMaskingFilter) for f in handler.filters):
-            handler.addFilter(SecretMaskingFilter())
-    if not any(isinstance(f, SecretMaskingFilter) for f in target.filters):
-        target.addFilter(SecretMaskingFilter())
+    for owner in (*target.handlers, target):
+        if not any(isinstance(f, SecretMaskingFilter) for f in owner.filters):
+            owner.addFilter(SecretMaskingFilter())
 
 
 def resolve_path(path: str | os.PathLike[str]) -> Path:

@@ -6,48 +6,34 @@ import atexit
 import re
 import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass
-from itertools import islice
 from pickle import UnpicklingError
 from sqlite3 import DatabaseError
+from typing import get_args
 
 import numpy as np
 from qdrant_client import QdrantClient, models
+from qdrant_client.http.exceptions import ResponseHandlingException, UnexpectedResponse
 
 from . import server_settings
-from .config import Settings, VidrecError, get_settings, mask_url, resolve_path
-from .records import Segment, VideoEmbedding, VideoSource
+from .config import MarengoModel, Settings, VidrecError, get_settings, mask_url, resolve_path
+from .records import VideoEmbedding, VideoSource
 
 #: Namespace for deterministic point ids (UUIDv5 of content hash + scope + offsets).
 POINT_NAMESPACE = uuid.UUID("6f1c3a52-8a4e-5d7b-9c1e-2b7d4f0a9e31")
 
-#: Fields a search can filter on; payload indexes are created for them on a server.
-KEYWORD_FIELDS = ("video_id", "intent", "mood", "scope", "model")
-FLOAT_FIELDS = ("duration", "start_sec")
 
-#: The Marengo models whose vectors share a size (512): the guard must never mix them.
-MARENGO_MODELS = ("marengo3.0", "marengo3.5")
-
-#: What qdrant-client raises on opening a damaged embedded store (meta.json, storage.sqlite).
-DAMAGED_STORE_ERRORS = (ValueError, KeyError, TypeError, EOFError, DatabaseError, UnpicklingError)
-
+#: One embedded on-disk store opens in one process at a time: its client is shared in-process.
 _clients: dict[str, QdrantClient] = {}
 
 
 def connect(settings: Settings | None = None) -> QdrantClient:
-    """A Qdrant client: a server when QDRANT_URL is set, else embedded (memory or on disk).
-
-    One embedded on-disk store can be opened by one process at a time, so clients are shared
-    within the process.
-    """
+    """A Qdrant client: a server when QDRANT_URL is set, else embedded (memory or on disk)."""
     settings = settings or get_settings()
     if settings.qdrant_url:
         return connect_server(settings)
     if settings.qdrant_path == ":memory:":
         return QdrantClient(location=":memory:")
     path = str(resolve_path(settings.qdrant_path))
-    if not _clients:
-        atexit.register(close_all)
     if path not in _clients:
         _clients[path] = _open_store(path, settings.qdrant_path)
     return _clients[path]
@@ -65,7 +51,8 @@ def _open_store(path: str, shown: str) -> QdrantClient:
                 "QDRANT_PATH=:memory: for a private in-memory store"
             ) from None
         raise
-    except DAMAGED_STORE_ERRORS as error:
+    except (ValueError, KeyError, TypeError, EOFError, DatabaseError, UnpicklingError) as error:
+        # what qdrant-client raises on a damaged meta.json or storage.sqlite
         raise VidrecError(
             f"the embedded Qdrant store at {path} is damaged ({type(error).__name__}: "
             f"{str(error)[:120]}): move the folder aside (`mv {path} {path}.damaged`) or delete "
@@ -75,17 +62,14 @@ def _open_store(path: str, shown: str) -> QdrantClient:
 
 def connect_server(settings: Settings) -> QdrantClient:
     """A client of the Qdrant server at QDRANT_URL, checked reachable (one small request)."""
-    from qdrant_client.http.exceptions import ResponseHandlingException, UnexpectedResponse
-
     api_key = settings.qdrant_api_key.get_secret_value() if settings.qdrant_api_key else None
-    url = mask_url(settings.qdrant_url or "")
-    # The probe below replaces qdrant-client's own version check, whose failure is only a warning.
     client = QdrantClient(
         url=settings.qdrant_url,
         api_key=api_key,
         timeout=settings.qdrant_timeout,
-        check_compatibility=False,
+        check_compatibility=False,  # the probe below replaces this check (only a warning)
     )
+    url = mask_url(settings.qdrant_url or "")
     try:
         client.get_collections()
     except ResponseHandlingException as error:
@@ -111,6 +95,9 @@ def close_all() -> None:
     _clients.clear()
 
 
+atexit.register(close_all)
+
+
 def is_embedded(client: QdrantClient) -> bool:
     """True for qdrant-client's local mode (no server: brute force, no payload indexes)."""
     return type(client._client).__name__ == "QdrantLocal"
@@ -123,23 +110,19 @@ def collection_name(model: str, dimension: int, prefix: str = "vidrec") -> str:
 
 
 def ensure_collection(client: QdrantClient, name: str, model: str, dimension: int) -> bool:
-    """Create the collection (cosine distance) if missing; refuse one of another model or size.
-
-    Returns True when it was created.
-    """
+    """Create the collection (cosine) if missing and return True; refuse another model or size."""
     if client.collection_exists(name):
         check_collection(client, name, model, dimension)
         return False
     vectors = models.VectorParams(size=dimension, distance=models.Distance.COSINE)
-    options = {"vectors_config": vectors}
-    if not is_embedded(client):  # a server: HNSW, quantization, on-disk vectors (notebook 07)
-        options = server_settings.collection_options(vectors)
-    client.create_collection(name, metadata={"model": model, "dimension": dimension}, **options)
-    if not is_embedded(client):
-        for field in KEYWORD_FIELDS:
-            client.create_payload_index(name, field, models.PayloadSchemaType.KEYWORD)
-        for field in FLOAT_FIELDS:
-            client.create_payload_index(name, field, models.PayloadSchemaType.FLOAT)
+    metadata = {"model": model, "dimension": dimension}
+    if is_embedded(client):  # a brute-force scan: no HNSW, quantization or payload indexes
+        client.create_collection(name, vectors_config=vectors, metadata=metadata)
+        return True
+    options = server_settings.collection_options(vectors)  # the plan of notebook 07
+    client.create_collection(name, metadata=metadata, **options)
+    for field, schema in server_settings.PAYLOAD_INDEXES.items():
+        client.create_payload_index(name, field, schema)
     return True
 
 
@@ -154,8 +137,9 @@ def stored_model(client: QdrantClient, name: str, dimension: int) -> str | None:
         points, _ = client.scroll(name, limit=1, with_payload=["model"], with_vectors=False)
         model = (points[0].payload or {}).get("model") if points else None
     if not model:
-        suffixes = {known: collection_name(known, dimension, prefix="") for known in MARENGO_MODELS}
-        model = next((known for known, end in suffixes.items() if name.endswith(end)), None)
+        for known in get_args(MarengoModel):  # Marengo models share a size: never mix them
+            if name.endswith(collection_name(known, dimension, prefix="")):
+                return known
     return model
 
 
@@ -177,79 +161,55 @@ def point_id(content_hash: str, scope: str, start_sec: float, end_sec: float) ->
     return str(uuid.uuid5(POINT_NAMESPACE, f"{content_hash}:{scope}:{start_sec:.3f}:{end_sec:.3f}"))
 
 
-def lasting_url(url: str | None) -> str | None:
-    """`url` when it works without a signature; None for a presigned (expiring) URL."""
-    return url if url and "?" not in url else None
-
-
-def payload_for(
-    source: VideoSource, segment: Segment, model: str, duration: float | None = None
-) -> dict:
-    """Everything a result card needs, stored beside the vector.
-
-    The S3 key is stored, never a presigned URL: it expires, and with temporary credentials it
-    carries a session token. URLs are signed when results are read (`Session.refresh_urls`).
-    """
-    duration = source.duration if source.duration is not None else duration
-    return {
-        "video_id": source.video_id,
-        "title": source.title,
-        "filename": source.filename,
-        "url": lasting_url(source.url),
-        "s3_key": source.s3_key,
-        "intent": source.intent,
-        "mood": source.mood,
-        "scope": segment.scope,
-        "start_sec": float(segment.start_sec),
-        "end_sec": float(segment.end_sec),
-        "duration": float(duration) if duration is not None else None,
-        "model": model,
-        "content_hash": source.content_hash,
-    }
-
-
 def points_for(source: VideoSource, embedding: VideoEmbedding) -> list[models.PointStruct]:
     """The Qdrant points of one video: one per segment (video-level and clips).
 
-    A video without a known duration takes its video-level segment's end (0 to the end).
+    The payload holds everything a result card needs. A video without a known duration takes
+    its video-level segment's end (0 to the end). The S3 key is stored, never a presigned URL:
+    it expires, and with temporary credentials it carries a session token; URLs are signed when
+    results are read (`Session.refresh_urls`).
     """
     whole = embedding.video_segment
-    duration = whole.end_sec if whole is not None and whole.end_sec > 0 else None
+    duration = source.duration
+    if duration is None and whole is not None and whole.end_sec > 0:
+        duration = whole.end_sec
+    card = {
+        "video_id": source.video_id,
+        "title": source.title,
+        "filename": source.filename,
+        "url": source.url if source.url and "?" not in source.url else None,  # never a signed URL
+        "s3_key": source.s3_key,
+        "intent": source.intent,
+        "mood": source.mood,
+        "duration": float(duration) if duration is not None else None,
+        "model": embedding.model,
+        "content_hash": source.content_hash,
+    }
     return [
         models.PointStruct(
             id=point_id(embedding.content_hash, s.scope, s.start_sec, s.end_sec),
             vector=np.asarray(s.vector).tolist(),  # Python floats, ~10x faster than a loop
-            payload=payload_for(source, s, embedding.model, duration),
+            payload=dict(
+                card, scope=s.scope, start_sec=float(s.start_sec), end_sec=float(s.end_sec)
+            ),
         )
         for s in embedding.segments
     ]
 
 
-@dataclass
-class UpsertReport:
-    points: int = 0
-    batches: int = 0
-
-
 def upsert_points(
     client: QdrantClient, name: str, points: Iterable[models.PointStruct], batch_size: int = 256
-) -> UpsertReport:
-    """Upsert in batches; deterministic ids make a re-run overwrite instead of duplicate."""
-    report, remaining = UpsertReport(), iter(points)
-    while batch := list(islice(remaining, batch_size)):
-        client.upsert(name, points=batch, wait=True)
-        report.points += len(batch)
-        report.batches += 1
-    return report
+) -> int:
+    """Upload in batches, each waited for; returns how many. A re-run overwrites the same ids."""
+    points = list(points)
+    client.upload_points(name, points, batch_size=batch_size, wait=True)
+    return len(points)
 
 
 def count_points(client: QdrantClient, name: str, scope: str | None = None) -> int:
     """Exact number of points, optionally only of one scope (video or clip)."""
     if not client.collection_exists(name):
         return 0
-    flt = None
-    if scope:
-        flt = models.Filter(
-            must=[models.FieldCondition(key="scope", match=models.MatchValue(value=scope))]
-        )
+    scoped = models.FieldCondition(key="scope", match=models.MatchValue(value=scope or ""))
+    flt = models.Filter(must=[scoped]) if scope else None
     return client.count(name, count_filter=flt, exact=True).count

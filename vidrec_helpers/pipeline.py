@@ -243,7 +243,7 @@ def ingest(
     points = (
         p for video_id, e in embedded.embedded.items() for p in points_for(by_id[video_id], e)
     )
-    report.points_upserted = upsert_points(client, collection, points).points
+    report.points_upserted = upsert_points(client, collection, points)
     report.points_in_collection = count_points(client, collection)
     report.seconds = time.monotonic() - started
     return report

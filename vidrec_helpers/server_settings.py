@@ -9,7 +9,7 @@ bench/results/scale.json and scale_1m.json (`make bench-scale`), measured with Q
   the vectors searched, recall unchanged in the benchmark (binary fell to 0.68 / 0.24);
 - original vectors on disk from ON_DISK_FROM_POINTS on (only rescoring reads them), so RAM
   holds 1 byte a dimension instead of 4;
-- payload indexes on the fields vidrec filters and groups on (`index.KEYWORD_FIELDS`).
+- payload indexes on the fields vidrec filters and groups on (`PAYLOAD_INDEXES`).
 """
 
 from __future__ import annotations
@@ -31,6 +31,13 @@ QUANTILE = 0.99
 ON_DISK_FROM_POINTS = 1_000_000
 #: Points per shard the plan sizes for: a shard of 512-d int8 vectors stays near 10 GB of RAM.
 POINTS_PER_SHARD = 20_000_000
+#: Payload indexes on the fields vidrec filters and groups on (server only: embedded scans).
+PAYLOAD_INDEXES = {
+    **dict.fromkeys(
+        ("video_id", "intent", "mood", "scope", "model"), models.PayloadSchemaType.KEYWORD
+    ),
+    **dict.fromkeys(("duration", "start_sec"), models.PayloadSchemaType.FLOAT),
+}
 
 
 def quantization() -> models.ScalarQuantization:

@@ -9,8 +9,8 @@ server (and its uploads) need not start until a video is played.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
-from dataclasses import dataclass, field, fields
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -25,19 +25,15 @@ from .search import QueryEncoder, Result, SearchResponse, search, similar
 class SignedResult(Result):
     """A Result whose playable `url` is signed on first read (no S3 until a video is played)."""
 
-    _sign: Callable[[Result], str | None] | None = None
-    _url: str | None = None
+    def __init__(self, result: Result, sign: Callable[[Result], str | None]) -> None:
+        vars(self).update(vars(result), url=None, _sign=sign)
 
     @property  # type: ignore[override]
     def url(self) -> str | None:
-        if self._url is None and self._sign is not None:
+        if vars(self)["url"] is None and self._sign is not None:
             sign, self._sign = self._sign, None
-            self._url = sign(self)
-        return self._url
-
-    @url.setter
-    def url(self, value: str | None) -> None:
-        self._url = value
+            vars(self)["url"] = sign(self)
+        return vars(self)["url"]
 
 
 @dataclass
@@ -49,19 +45,10 @@ class Session:
     embedder: Embedder
     encoder: QueryEncoder
     collection: str
-    url_expiry: int = 3600
     _s3: Any = field(default=None, repr=False)
     _bucket: str = field(default="", repr=False)
     _sample_keys: dict[str, str] = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-
-    @property
-    def mode(self) -> str:
-        return self.settings.mode
-
-    @property
-    def model(self) -> str:
-        return self.embedder.model
 
     def point_count(self, scope: str | None = None) -> int:
         return count_points(self.client, self.collection, scope=scope)
@@ -69,8 +56,8 @@ class Session:
     def status(self) -> dict[str, Any]:
         """Mode, model, collection and its size: the status line of every front end."""
         return {
-            "mode": self.mode,
-            "model": self.model,
+            "mode": self.settings.mode,
+            "model": self.embedder.model,
             "collection": self.collection,
             "points": self.point_count(),
             "free_text": self.free_text_available(),
@@ -78,23 +65,23 @@ class Session:
 
     def free_text_available(self) -> bool:
         """Can this session embed any text (live Marengo, or the local model offline)?"""
-        from .embeddings import local_model_available
+        from .embeddings import local_model_available  # loads the sample data: not at import
 
-        return self.mode == "live" or local_model_available()
+        return self.settings.mode == "live" or local_model_available()
 
     def warm_up(self) -> list[str]:
         """Load now what a first request would wait for; returns what was readied.
 
         Offline: the local text model (~10 s) and the local S3 server with the sample clips.
         """
+        if self.settings.mode == "live":
+            return []
         ready = []
-        if self.mode == "offline" and self.free_text_available():
+        if self.free_text_available():
             self.embedder.embed_text("warming up the text model")
-            ready.append(f"text model {self.model}")
-        if self.mode == "offline":
-            self._storage()
-            ready.append("local S3 server")
-        return ready
+            ready.append(f"text model {self.embedder.model}")
+        self._storage()
+        return [*ready, "local S3 server"]
 
     def _storage(self) -> Any:
         """An S3 client; offline, the sample clips are (re)uploaded to this process's server."""
@@ -109,7 +96,7 @@ class Session:
                 )
 
                 client, self._bucket = s3_client(self.settings), bucket_name(self.settings)
-                if self.mode == "offline":
+                if self.settings.mode == "offline":
                     from .samples import sample_videos
 
                     ensure_bucket(client, self._bucket, self.settings.aws_region)
@@ -123,11 +110,9 @@ class Session:
         """A fresh presigned URL of the result's video; None when it has no video in S3."""
         from .storage import playable_url
 
-        client = self._storage()
+        client = self._storage()  # offline, this uploads the sample clips and learns their keys
         key = result.s3_key or self._sample_keys.get(result.filename or "")
-        if not key:
-            return None
-        return playable_url(client, self._bucket, key, expires=self.url_expiry)
+        return playable_url(client, self._bucket, key) if key else None
 
     def refresh_urls(self, response: SearchResponse) -> SearchResponse:
         """Give every result that may have a video in S3 a `url` signed when first read.
@@ -136,24 +121,17 @@ class Session:
         a video is played); their file name finds them once uploaded.
         """
         for index, result in enumerate(response.results):
-            if result.s3_key or (self.mode == "offline" and result.filename):
-                signed = SignedResult(**{f.name: getattr(result, f.name) for f in fields(result)})
-                signed.url, signed._sign = None, self.playable_url
-                response.results[index] = signed
+            if result.s3_key or (self.settings.mode == "offline" and result.filename):
+                response.results[index] = SignedResult(result, self.playable_url)
         return response
 
     def search(self, **query: Any) -> SearchResponse:
         """`search.search` on this session's collection, with fresh URLs."""
         return self.refresh_urls(search(self.client, self.collection, self.encoder, **query))
 
-    def similar(
-        self, positive_ids: list[str], negative_ids: list[str] | None = None, **options: Any
-    ) -> SearchResponse:
-        """`search.similar` on this session's collection, with fresh URLs."""
-        response = similar(
-            self.client, self.collection, positive_ids, negative_ids or [], **options
-        )
-        return self.refresh_urls(response)
+    def similar(self, *video_ids: Sequence[str], **options: Any) -> SearchResponse:
+        """`search.similar` (liked ids, then disliked ids) on this collection, with fresh URLs."""
+        return self.refresh_urls(similar(self.client, self.collection, *video_ids, **options))
 
 
 def open_session(
@@ -173,10 +151,9 @@ def open_session(
     they search what was ingested.
     """
     settings = settings or get_settings()
-    if encoder is not None and not isinstance(encoder, QueryEncoder):
-        encoder = QueryEncoder(encoder)
-    embedder = embedder or (encoder.embedder if encoder else make_embedder(settings))
-    encoder = encoder or QueryEncoder(embedder)
+    embedder = embedder or getattr(encoder, "embedder", encoder) or make_embedder(settings)
+    if not isinstance(encoder, QueryEncoder):  # none, or an embedder given as the encoder
+        encoder = QueryEncoder(encoder or embedder)
     client = client or connect(settings)
     name = collection or collection_name(embedder.model, embedder.dimension)
     wanted = ingest_if_empty or (ingest_if_empty is None and settings.mode == "offline")
@@ -184,15 +161,9 @@ def open_session(
         from .embeddings import SampleEmbedder
         from .pipeline import ingest
 
-        # The sample vectors already sit in one file: a per-video cache of them would cost more
-        # (188 small files read or written, ~0.3 s of an offline start) than looking them up.
+        # the sample vectors sit in one file: 188 cache files would cost ~0.3 s of an offline start
         samples = isinstance(embedder, SampleEmbedder)
-        ingest(
-            settings=settings,
-            client=client,
-            embedder=embedder,
-            progress=False,
-            use_cache=not samples,
-            upload=settings.mode == "live",  # offline, clips are uploaded when first played
-        )
+        upload = settings.mode == "live"  # offline, clips are uploaded when first played
+        how = {"progress": False, "use_cache": not samples, "upload": upload}
+        ingest(settings=settings, client=client, embedder=embedder, **how)
     return Session(settings, client, embedder, encoder, name)

@@ -22,8 +22,6 @@ from traitlets import Integer
 
 from .config import Settings, get_settings, project_root
 
-APP_NOTEBOOK = Path("app") / "recommender.ipynb"
-DEFAULT_PORT = 8866
 #: Seconds a kernel with no open page may stay idle before it is shut down.
 CULL_AFTER_S = 60
 #: Most kernels (open pages) at once: about 300 MB each.
@@ -45,11 +43,11 @@ class CappedKernelManager(AsyncMappingKernelManager):
 
 def app_notebook() -> Path:
     """The notebook Voilà serves as the web app."""
-    return project_root() / APP_NOTEBOOK
+    return project_root() / "app" / "recommender.ipynb"
 
 
 def voila_command(
-    port: int = DEFAULT_PORT,
+    port: int,
     open_browser: bool = True,
     cull_after: int = CULL_AFTER_S,
     max_kernels: int = MAX_KERNELS,
@@ -73,9 +71,7 @@ def voila_command(
         f"--MappingKernelManager.cull_interval={max(1, min(cull_after // 2, 30))}",
         "--MappingKernelManager.cull_connected=False",
     ]
-    if not open_browser:
-        command.append("--no-browser")
-    return command
+    return command if open_browser else [*command, "--no-browser"]
 
 
 def app_environment(
@@ -99,37 +95,27 @@ def app_environment(
 def stop_server(process: subprocess.Popen, timeout: float = 15) -> None:
     """Stop Voilà (it shuts its kernels down on SIGTERM), then anything of it that survived."""
     try:
-        family = psutil.Process(process.pid).children(recursive=True)
+        server = psutil.Process(process.pid)
+        family = [server, *server.children(recursive=True)]
     except psutil.NoSuchProcess:
         family = []
     if process.poll() is None:
         process.terminate()
-        try:
-            process.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
     _gone, alive = psutil.wait_procs(family, timeout=timeout)
     for survivor in alive:  # kernels run in their own sessions: not reached by a group signal
         survivor.kill()
-
-
-class _Stop(Exception):
-    """SIGTERM or SIGHUP reached `vidrec app`."""
-
-
-def _raise_stop(signum: int, _frame: object) -> None:
-    raise _Stop(signum)
+    process.wait()
 
 
 def run_server(command: list[str], environment: Mapping[str, str]) -> int:
     """Run Voilà until it exits, or until Ctrl+C, SIGTERM or SIGHUP stop it and its kernels."""
     stops = [getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)]
-    previous = {number: signal.signal(number, _raise_stop) for number in stops}
+    # SIGTERM and SIGHUP raise KeyboardInterrupt, as Ctrl+C does, so one path cleans up
+    previous = {number: signal.signal(number, signal.default_int_handler) for number in stops}
     process = subprocess.Popen(command, env=dict(environment), start_new_session=True)
     try:
         return process.wait()
-    except (KeyboardInterrupt, _Stop):
+    except KeyboardInterrupt:
         return 0
     finally:
         stop_server(process)
