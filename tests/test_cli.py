@@ -77,6 +77,8 @@ def test_ingest_then_search_similar_evaluate(disk_store, capsys):
     assert {"baseline", "weighted"} <= set(evaluation["strategies"])
     for scores in evaluation["strategies"].values():
         assert 0 <= scores["precision_at_k"] <= 1 and 0 <= scores["ndcg_at_k"] <= 1
+    assert "held out" in evaluation["protocol"] or "cross-validation" in evaluation["protocol"]
+    assert 0 <= evaluation["similar"]["precision_at_k"] <= 1  # "more like this" beside them
 
 
 def test_second_ingest_changes_nothing(disk_store, capsys):

@@ -34,8 +34,8 @@ from .config import VidrecError, mask_secrets
 from .embeddings import EmbeddingError
 from .index import is_embedded
 from .labels import INTENTS, MOODS
+from .queries import default_strategy
 from .search import (
-    DEFAULT,
     STRATEGIES,
     EmptyCollectionError,
     InvalidQueryError,
@@ -214,12 +214,13 @@ def _add_routes(app: Flask, session: Session, lock: Any) -> None:
             videos = session.point_count(scope="video") if status["points"] else 0
         ready = "ok" if status["points"] else "empty: run `vidrec ingest` first"
         extra = {"dimension": session.encoder.dimension, "videos": videos}
-        return jsonify({"status": ready, **status, **extra, "default_strategy": DEFAULT})
+        default = default_strategy(session.encoder.model)
+        return jsonify({"status": ready, **status, **extra, "default_strategy": default})
 
     @app.get(f"{API_PREFIX}/labels")
     def labels():
         labels = {"intents": INTENTS, "moods": MOODS, "strategies": STRATEGIES}
-        return jsonify({**labels, "default_strategy": DEFAULT})
+        return jsonify({**labels, "default_strategy": default_strategy(session.encoder.model)})
 
     def run_search() -> Any:
         query = parse_body(SearchBody).model_dump(exclude_none=True)

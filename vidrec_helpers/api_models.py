@@ -13,7 +13,8 @@ from typing import ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from .labels import INTENTS, MOODS
-from .search import DEFAULT_LIMIT, MAX_EXAMPLE_IDS, MAX_TOP_K, STRATEGIES, TEXT_LIMITS
+from .query_input import TEXT_LIMITS
+from .search import DEFAULT_LIMIT, MAX_EXAMPLE_IDS, MAX_TOP_K, STRATEGIES
 
 Intent = Literal[tuple(INTENTS)]  # type: ignore[valid-type]
 Mood = Literal[tuple(MOODS)]  # type: ignore[valid-type]

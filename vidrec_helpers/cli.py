@@ -102,7 +102,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
     session = _session()
     where = (session.client, session.collection, session.encoder)
-    report = evaluate(*where, k=args.k)
+    report = evaluate(*where, k=args.k, include_similar=True)
     if args.calibrate:
         report["confidence_thresholds"] = calibrate_confidence(*where)
     print(_as_json(report) if args.json else format_report(report))

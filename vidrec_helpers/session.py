@@ -131,6 +131,7 @@ class Session:
 
     def similar(self, *video_ids: Sequence[str], **options: Any) -> SearchResponse:
         """`search.similar` (liked ids, then disliked ids) on this collection, with fresh URLs."""
+        options.setdefault("encoder", self.encoder)  # the model's label vectors (live: cached)
         return self.refresh_urls(similar(self.client, self.collection, *video_ids, **options))
 
 
