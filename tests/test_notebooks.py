@@ -122,6 +122,7 @@ SETTINGS_PARAGRAPH = "`get_settings()` reads the environment, then `.env`"
 IGNORABLE = {
     "recommender(": "widgets: their model ids change on every run",
     "run_checks(": "the environment check prints this machine's package versions",
+    "scale.run_grid(": "HNSW assigns graph levels at random: recall moves in the third decimal",
 }
 
 
@@ -721,3 +722,16 @@ def test_solution_06_keeps_close_pairs_with_both_labels():
         ("A", "B")
     ]  # D: other labels
     assert len(same_label_pairs(videos, vectors, threshold=-1.0)) == 3
+
+
+def test_solution_07_sizes_ram_and_shards():
+    solution = load_solution("s07_ram_for")
+    # 1M points of 570 measured bytes (int8 + HNSW links), 2 replicas, 50 % overhead
+    assert solution.ram_gb(1_000_000, 570) == pytest.approx(1.71)
+    assert solution.ram_gb(1_000_000, 570, replicas=1) == pytest.approx(0.855)
+    assert [solution.shards_for(n) for n in (10_000, 20_000_000, 20_000_001, 100_000_000)] == [
+        1,
+        1,
+        2,
+        5,
+    ]
