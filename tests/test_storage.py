@@ -696,3 +696,30 @@ def test_a_failed_copy_does_not_take_an_identical_good_copy_down(client, bucket,
 
     assert not failed.ok and "is missing" in failed.error
     assert uploaded.ok and uploaded.uploaded and uploaded.path == good
+
+
+def test_url_signer_builds_one_client_for_many_tasks_at_once(monkeypatch):
+    """32 tasks start together: one S3 client is built for all of them, not one each."""
+    import time as clock
+
+    built: list[int] = []
+
+    class Client:
+        def generate_presigned_url(self, operation, Params, ExpiresIn):  # noqa: N803 - boto3's names
+            return f"http://s3.test/{Params['Bucket']}/{Params['Key']}?expires={ExpiresIn}"
+
+    def slow_client(settings):
+        built.append(1)
+        clock.sleep(0.05)  # building a boto3 client takes a while: threads pile up here
+        return Client()
+
+    monkeypatch.setattr(storage, "s3_client", slow_client)
+    monkeypatch.setattr(storage, "bucket_name", lambda settings: "bucket")
+    monkeypatch.setattr(storage, "url_lifetime", lambda client, seconds: (seconds, None))
+    sign = storage_signer(Settings(_env_file=None, forced_mode="offline"))
+    threads = [threading.Thread(target=sign, args=(f"videos/{n}.mp4", 600)) for n in range(16)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert built == [1]

@@ -9,6 +9,7 @@ length) before anything keeps them.
 from __future__ import annotations
 
 import importlib
+import threading
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -134,12 +135,14 @@ def __getattr__(name: str) -> object:
 def storage_signer(settings: Settings) -> Callable[[str, int], str]:
     """Sign S3 keys with `storage.playable_url` (the S3 client and bucket name on first use)."""
     client: list[Any] = []
+    lock = threading.Lock()  # 32 tasks start at once: build one client, not one each
 
     def sign(key: str, seconds: int) -> str:
         from .storage import bucket_name, playable_url, s3_client
 
-        if not client:
-            client.extend((s3_client(settings), bucket_name(settings)))
+        with lock:
+            if not client:
+                client.extend((s3_client(settings), bucket_name(settings)))
         return playable_url(client[0], client[1], key, expires=seconds)
 
     return sign
