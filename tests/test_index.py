@@ -246,3 +246,21 @@ def test_the_rest_timeout_reaches_the_client(monkeypatch):
     monkeypatch.setattr(index, "QdrantClient", Recording)
     connect(Settings(_env_file=None, QDRANT_URL="http://qdrant.test:6333", QDRANT_TIMEOUT="30"))
     assert made["timeout"] == 30 and made["url"] == "http://qdrant.test:6333"
+
+
+def test_upsert_streams_the_points_a_batch_at_a_time():
+    """50,000 points of 512 Python floats would take ~800 MB as one list: batches are pulled lazily."""
+    made: list[int] = []
+    seen_at_upsert: list[int] = []
+
+    def points():
+        for number in range(10):
+            made.append(number)
+            yield models.PointStruct(id=number, vector=[1.0, 0.0], payload={})
+
+    class Recorder:
+        def upsert(self, name, batch, wait):
+            seen_at_upsert.append(len(made))
+
+    assert upsert_points(Recorder(), "c", points(), batch_size=4) == 10
+    assert seen_at_upsert == [4, 8, 10]
