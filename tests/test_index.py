@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from qdrant_client import QdrantClient
+from qdrant_client import QdrantClient, models
 
 from vidrec_helpers.config import Settings, VidrecError
 from vidrec_helpers.index import (
