@@ -339,3 +339,15 @@ def test_duration_filter_finds_a_user_video(tmp_path):
 
     assert found(min_duration=4, max_duration=6) == report.embedded
     assert found(max_duration=4.5) == []
+
+
+def test_ingest_poll_timeout_journals_a_slow_task_for_the_next_run(live, tmp_path):
+    fake, settings, _ = live
+    fake.behaviour.processing_seconds = 30.0  # longer than the timeout below
+    own = make_video(tmp_path / "slow.mp4", seconds=5)
+    report = ingest(
+        [own], settings=settings, client=memory_client(), progress=False, poll_timeout=1
+    )
+    (message,) = report.failed.values()
+    assert "still processing after 1 s" in message and "journaled" in message
+    assert fake.requests["create"] == 1

@@ -200,11 +200,16 @@ def ingest(
     progress: bool = True,
     use_cache: bool = True,
     upload: bool = True,
+    poll_timeout: float | None = None,
 ) -> IngestReport:
-    """Upload, embed and index videos (no paths: the samples); return what happened."""
+    """Upload, embed and index videos (no paths: the samples); return what happened.
+
+    `poll_timeout` (s): how long to wait for one TwelveLabs task (default: max(15 min, 3x the
+    video's duration)); a task still running then is journaled and resumed by the next run.
+    """
     started = time.monotonic()
     settings = settings or get_settings()
-    embedder = embedder or make_embedder(settings)
+    embedder = embedder or make_embedder(settings, poll_timeout=poll_timeout)
     client = client or connect(settings)
     collection = collection_name(embedder.model, embedder.dimension)
     report = IngestReport(mode=settings.mode, model=embedder.model, collection=collection)
