@@ -71,7 +71,7 @@ def test_task_lifecycle_processing_then_ready():
     video = embedding.video_segment
     assert (video.start_sec, video.end_sec) == (0.0, 15.0)
     # Marengo 3.0's default segmentation: at least 4 s per segment
-    assert [(c.start_sec, c.end_sec) for c in embedding.clip_segments] == [
+    assert [(c.start_sec, c.end_sec) for c in embedding.segments if c.scope == "clip"] == [
         (0, 4),
         (4, 8),
         (8, 12),

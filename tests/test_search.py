@@ -10,7 +10,7 @@ from qdrant_client import QdrantClient, models
 from vidrec_helpers.config import VidrecError
 from vidrec_helpers.index import ensure_collection
 from vidrec_helpers.labels import INTENTS, MOODS, all_phrases, baseline_query
-from vidrec_helpers.samples import SAMPLE_DIMENSION, SAMPLE_MODEL, catalog_by_id, query_vector
+from vidrec_helpers.samples import SAMPLE_DIMENSION, SAMPLE_MODEL, load_catalog, query_vector
 from vidrec_helpers.search import (
     CONFIDENCE_NOTE,
     CONFIDENCE_THRESHOLDS,
@@ -27,6 +27,8 @@ from vidrec_helpers.search import (
     search,
     similar,
 )
+
+CATALOG = {entry["id"]: entry for entry in load_catalog()}
 
 
 class RecordingEmbedder:
@@ -48,9 +50,7 @@ def run(sample, encoder, **kwargs):
 
 
 def scene_bounds(video_id: str) -> set[tuple[float, float]]:
-    return {
-        (float(s["start_sec"]), float(s["end_sec"])) for s in catalog_by_id()[video_id]["scenes"]
-    }
+    return {(float(s["start_sec"]), float(s["end_sec"])) for s in CATALOG[video_id]["scenes"]}
 
 
 # ----- results --------------------------------------------------------------------------------
@@ -129,7 +129,7 @@ def test_result_carries_the_original_api_fields(sample, encoder):
     data = result.to_dict()
     for name in ("video_id", "filename", "start_time", "end_time", "score", "confidence", "url"):
         assert name in data
-    assert data["title"] == catalog_by_id()[result.video_id]["title"]
+    assert data["title"] == CATALOG[result.video_id]["title"]
     assert data["confidence"] in {"high", "medium", "low"}
 
 

@@ -99,10 +99,6 @@ class VideoEmbedding:
     def video_segment(self) -> Segment | None:
         return next((s for s in self.segments if s.scope == "video"), None)
 
-    @property
-    def clip_segments(self) -> list[Segment]:
-        return [s for s in self.segments if s.scope == "clip"]
-
 
 def unit(vector: np.ndarray | list[float]) -> np.ndarray:
     """`vector` as float32 scaled to length 1 (cosine similarity then equals the dot product)."""

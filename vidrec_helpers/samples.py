@@ -129,11 +129,6 @@ def load_catalog(directory: str | Path | None = None) -> list[dict]:
     return sorted((dict(e) for e in entries), key=lambda e: e["id"])
 
 
-def catalog_by_id() -> dict[str, dict]:
-    """The catalog as a dict keyed by id."""
-    return {entry["id"]: entry for entry in load_catalog()}
-
-
 def video_text(entry: dict) -> str:
     """The text embedded for a whole video: its title and description."""
     return f"{entry['title']}. {entry['description']}"

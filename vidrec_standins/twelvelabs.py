@@ -185,12 +185,6 @@ class TwelveLabsStandIn:
     def __exit__(self, *exc_info: object) -> None:
         self.stop()
 
-    def fail_next(self, kind: str, count: int) -> None:
-        """Serve `count` more faults of `kind`: rate_limited, server_error, accepted_then_error, malformed."""
-        attribute = kind if kind == "accepted_then_error" else f"{kind}_requests"
-        with self._lock:
-            setattr(self.behaviour, attribute, getattr(self.behaviour, attribute) + count)
-
     def vector(self, *parts: object) -> np.ndarray:
         """The deterministic unit vector served for `parts` (full dimension)."""
         text = "|".join(str(p) for p in (self.behaviour.seed, *parts))
