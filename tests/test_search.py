@@ -508,6 +508,25 @@ def test_video_segments_are_read_from_qdrant_when_the_sample_is_partial(sample):
         video_segments(client, name, ["ghost"], partial)
 
 
+def test_a_search_without_avoid_reads_no_segments_from_a_partial_sample(sample, monkeypatch):
+    """With nothing to avoid, no scroll runs (an empty MatchAny scans every point)."""
+    from vidrec_helpers import search as search_module
+    from vidrec_helpers.label_stats import CollectionSample
+
+    client, name = sample
+    monkeypatch.setattr(
+        search_module,
+        "collection_sample",
+        lambda *a: CollectionSample(np.zeros((2, 384), np.float32), {}, complete=False),
+    )
+    scrolls = []
+    original = client.scroll
+    monkeypatch.setattr(client, "scroll", lambda *a, **k: scrolls.append(k) or original(*a, **k))
+    encoder = QueryEncoder(RecordingEmbedder())
+    search(client, name, encoder, text="a dragon", strategy="weighted")
+    assert scrolls == []
+
+
 @pytest.mark.parametrize("strategy", ["contrast", "contrast_video"])
 def test_a_one_video_collection_still_answers(encoder, strategy):
     client, name = fill_sample_collection()

@@ -141,6 +141,8 @@ def video_segments(
 ) -> dict[str, np.ndarray]:
     """Every stored vector (video-level and clips) of each of `video_ids`, one row per segment."""
     segments: dict[str, Any] = {video_id: [] for video_id in video_ids}
+    if not video_ids:  # an empty MatchAny would still scan the whole collection
+        return {}
     if sample.complete:  # the whole collection is in the sample: no request
         segments.update({v: sample.segments[v] for v in video_ids if v in sample.segments})
     else:
