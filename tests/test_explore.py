@@ -14,7 +14,6 @@ from vidrec_helpers.explore import (
     live_requested,
     player,
     poster_cards,
-    poster_file,
     result_cards,
     results_table,
     vectors_of,
@@ -111,11 +110,6 @@ def test_collection_frame_of_a_missing_scope_is_a_clear_error(sample):
 
 
 # ----- pictures --------------------------------------------------------------------------------
-
-
-def test_poster_file_finds_shipped_posters_only():
-    assert poster_file("clip-boat-island").name == "clip-boat-island.jpg"
-    assert poster_file("no-such-video") is None
 
 
 def test_poster_cards_lay_out_a_grid_and_grey_out_missing_posters():

@@ -29,7 +29,6 @@ from vidrec_helpers.cards import (
     feedback_html,
     filters_for,
     is_whole_video,
-    media_html,
     plan_query,
     run_query,
     status_html,
@@ -282,8 +281,8 @@ def test_card_escapes_the_title_and_plays_the_best_moment():
 
 
 def test_a_card_without_a_url_shows_the_poster_with_alt_text():
-    text = media_html(result(url=None, title="Moon & Stars"), "data:image/jpeg;base64,AAAA")
-    assert text.startswith("<img") and "<video" not in text
+    text = card_html(result(url=None, title="Moon & Stars"), "data:image/jpeg;base64,AAAA")
+    assert '<div class="vidrec-card-body"><img class="vidrec-media"' in text and "<video" not in text
     assert 'alt="Poster of Moon &amp; Stars"' in text
 
 

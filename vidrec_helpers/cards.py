@@ -147,16 +147,14 @@ def plan_query(state: RecommenderState) -> tuple[str, dict[str, Any]] | None:
         }
     if not state.has_query():
         return None
-    arguments = {
+    return "search", {
         "intent": state.intent,
         "mood": state.mood,
         "keywords": state.keywords or None,
         "top_k": state.top_k,
         "filters": filters_for(state),
+        "avoid": list(state.disliked),
     }
-    if state.disliked:
-        arguments["avoid"] = list(state.disliked)
-    return "search", arguments
 
 
 def run_query(session: Session, state: RecommenderState) -> RecommenderState:
@@ -166,14 +164,10 @@ def run_query(session: Session, state: RecommenderState) -> RecommenderState:
         return replace(state, results=(), took_ms=None, strategy=None, message=START_HINT)
     kind, arguments = plan
     try:
-        response = (
-            session.similar(**arguments) if kind == "similar" else session.search(**arguments)
-        )
+        response = getattr(session, kind)(**arguments)  # session.search or session.similar
     except VidrecError as error:
         return replace(state, results=(), took_ms=None, strategy=None, message=str(error))
-    rejected = set(state.disliked)
-    results = tuple(result for result in response.results if result.video_id not in rejected)
-    results = results[: state.top_k]
+    results = tuple(response.results)  # search and similar never return the disliked videos
     titles = {**state.titles, **{result.video_id: result.title for result in results}}
     message = "" if results else "No video matches: loosen the filters or reset the feedback."
     return replace(
@@ -205,11 +199,6 @@ def is_whole_video(result: Result) -> bool:
 TEMPLATES = jinja2.Environment(
     loader=jinja2.PackageLoader(__package__), autoescape=True, trim_blocks=True
 ).get_template("cards.html.j2")
-
-
-def media_html(result: Result, poster_uri: str) -> str:
-    """A <video> that starts at the best moment when the result has a URL, else the poster image."""
-    return str(TEMPLATES.module.media(result, poster_uri))
 
 
 def card_html(result: Result, poster_uri: str) -> str:

@@ -7,13 +7,11 @@ collection back as a table of payloads and vectors.
 
 from __future__ import annotations
 
-import base64
 import getpass
 import html
 import os
 import textwrap
 from collections.abc import Callable, Mapping, Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -23,13 +21,12 @@ from PIL import Image, ImageDraw, ImageFont
 from pydantic import SecretStr
 from qdrant_client import QdrantClient, models
 
-from .config import Settings, VidrecError, get_settings, project_root, reload_settings
+from .cards import clock
+from .config import Settings, VidrecError, get_settings, reload_settings
+from .posters import file_uri, poster_path
 from .search import SearchResponse
 
 # ----- credentials ---------------------------------------------------------------------------
-
-#: The keys live mode needs (environment variable -> settings field), in the order asked.
-LIVE_KEYS = {"TWELVELABS_API_KEY": "twelvelabs_api_key"}
 
 
 def live_requested(environment: Mapping[str, str] | None = None) -> bool:
@@ -49,36 +46,26 @@ def ask_for_missing_keys(
     own settings see it too), never to a file or a cell, and is masked in every message.
     """
     settings = settings or get_settings()
-    if settings.mode != "live" or not live_requested():
+    if settings.mode != "live" or not live_requested() or settings.twelvelabs_api_key:
         return settings
-    missing = {name: field for name, field in LIVE_KEYS.items() if not getattr(settings, field)}
-    updates = {}
-    for name, field in missing.items():
-        try:
-            value = prompt(f"{name} (input hidden, press Enter to cancel): ").strip()
-        except Exception as error:  # no stdin (nbconvert, nbval): say what to do instead
-            raise VidrecError(
-                f"VIDREC_MODE=live but {name} is not set and this kernel cannot prompt: "
-                "add it to .env, or run offline with VIDREC_MODE=offline"
-            ) from error
-        if not value:
-            raise VidrecError(
-                f"no {name} given: add it to .env, or run offline with VIDREC_MODE=offline"
-            )
-        os.environ[name] = value
-        updates[field] = SecretStr(value)
-    if updates:
-        reload_settings()  # registers the new key for masking
-    return settings.model_copy(update=updates)
+    name = "TWELVELABS_API_KEY"
+    try:
+        value = prompt(f"{name} (input hidden, press Enter to cancel): ").strip()
+    except Exception as error:  # no stdin (nbconvert, nbval): say what to do instead
+        raise VidrecError(
+            f"VIDREC_MODE=live but {name} is not set and this kernel cannot prompt: "
+            "add it to .env, or run offline with VIDREC_MODE=offline"
+        ) from error
+    if not value:
+        raise VidrecError(
+            f"no {name} given: add it to .env, or run offline with VIDREC_MODE=offline"
+        )
+    os.environ[name] = value
+    reload_settings()  # registers the new key for masking
+    return settings.model_copy(update={"twelvelabs_api_key": SecretStr(value)})
 
 
 # ----- results as tables ---------------------------------------------------------------------
-
-
-def clock(seconds: float) -> str:
-    """Seconds as m:ss (75 -> 1:15)."""
-    whole = max(0, int(round(seconds)))
-    return f"{whole // 60}:{whole % 60:02d}"
 
 
 def results_table(response: SearchResponse) -> pd.DataFrame:
@@ -116,12 +103,6 @@ PLAYER_NOTE = (
 )
 
 
-def poster_file(video_id: str) -> Path | None:
-    """The poster JPEG of a video (`data/posters/<video_id>.jpg`), or None when there is none."""
-    path = project_root() / "data" / "posters" / f"{video_id}.jpg"
-    return path if path.is_file() else None
-
-
 def poster_cards(items: Sequence[tuple[str, str]], columns: int = 4, width: int = 220) -> Any:
     """One image of poster cards for (video_id, caption) pairs.
 
@@ -136,7 +117,7 @@ def poster_cards(items: Sequence[tuple[str, str]], columns: int = 4, width: int 
     for number, (video_id, text) in enumerate(items):
         x = gap + (number % columns) * (width + gap)
         y = gap + (number // columns) * (height + caption + gap)
-        path = poster_file(video_id)
+        path = poster_path(video_id)
         if path is None:
             draw.rectangle((x, y, x + width, y + height), fill=(200, 200, 200))
         else:
@@ -158,10 +139,8 @@ def result_cards(response: SearchResponse, columns: int = 5) -> Any:
 
 def player(url: str, video_id: str, start: float = 0.0, end: float | None = None) -> HTML:
     """A player that starts at the moment and shows the video's poster until it plays."""
-    poster = poster_file(video_id)
-    still = ""
-    if poster is not None:
-        still = "data:image/jpeg;base64," + base64.b64encode(poster.read_bytes()).decode()
+    poster = poster_path(video_id)
+    still = file_uri(str(poster)) if poster is not None else ""
     moment = f"#t={start:g}" + (f",{end:g}" if end is not None else "")
     source = html.escape(url + moment, quote=True)
     return HTML(
@@ -177,25 +156,12 @@ def collection_frame(
     client: QdrantClient, collection: str, scope: str | None = "video", batch: int = 256
 ) -> pd.DataFrame:
     """Every point of `collection` (of one scope, or all with None): payload columns + vector."""
-    flt = None
-    if scope:
-        flt = models.Filter(
-            must=[models.FieldCondition(key="scope", match=models.MatchValue(value=scope))]
-        )
+    scoped = models.FieldCondition(key="scope", match=models.MatchValue(value=scope or ""))
+    flt = models.Filter(must=[scoped]) if scope else None
     rows, offset = [], None
-    while True:
-        points, offset = client.scroll(
-            collection,
-            scroll_filter=flt,
-            limit=batch,
-            offset=offset,
-            with_payload=True,
-            with_vectors=True,
-        )
-        for point in points:
-            payload = dict(point.payload or {})
-            payload["vector"] = np.asarray(point.vector, dtype=np.float32)
-            rows.append(payload)
+    while True:  # a page of `batch` points at a time, with their vectors
+        page, offset = client.scroll(collection, flt, limit=batch, offset=offset, with_vectors=True)
+        rows += [{**(p.payload or {}), "vector": np.asarray(p.vector, np.float32)} for p in page]
         if offset is None:
             break
     if not rows:

@@ -38,7 +38,7 @@ def poster_path(video_id: str, directory: Path | None = None) -> Path | None:
 
 
 @lru_cache(maxsize=512)
-def _file_uri(path: str) -> str:
+def file_uri(path: str) -> str:
     return "data:image/jpeg;base64," + base64.b64encode(Path(path).read_bytes()).decode("ascii")
 
 
@@ -55,5 +55,5 @@ def poster_data_uri(
     """The poster of `video_id` as a data URI; a placeholder with its title when it has no file."""
     path = poster_path(video_id)
     if path is not None:
-        return _file_uri(str(path))
+        return file_uri(str(path))
     return _placeholder_uri(title or video_id, " · ".join(x for x in (intent, mood) if x))
