@@ -60,6 +60,8 @@ def test_ingest_then_search_similar_evaluate(disk_store, capsys):
             "url",
         ):
             assert field in result
+        assert isinstance(result["filename"], str), "as the API answers: never null"
+    assert "" in {r["filename"] for r in results}, "catalog entries have no file name"
     assert sum(r["intent"] == "kids" or r["mood"] == "musical" for r in results) >= 3
 
     first, second = results[0]["video_id"], results[1]["video_id"]

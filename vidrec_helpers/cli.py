@@ -38,10 +38,6 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 def cmd_app(args: argparse.Namespace) -> int:
     """Serve the recommender widgets as a web page with Voilà on 127.0.0.1 until stopped."""
-    import importlib.util
-
-    if importlib.util.find_spec("voila") is None:
-        raise VidrecError("Voilà is not installed: run `pip install -e .` (or `make lab`)")
     from .webapp import app_environment, app_notebook, run_server, voila_command
 
     if not app_notebook().is_file():
@@ -70,8 +66,10 @@ def _session():
 
 def _show(response, as_json: bool = False) -> int:
     """Print the results: a JSON list, or a line each and the strategy, timing and collection."""
-    if as_json:
-        print(_as_json([result.to_dict() for result in response.results]))
+    if as_json:  # the API's answer: `filename` is always a string
+        from .api import tutorial_results
+
+        print(_as_json(tutorial_results(response)))
         return 0
     for rank, r in enumerate(response.results, 1):
         moment = f"{r.start_time:.0f}-{r.end_time:.0f}s"
@@ -194,20 +192,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("doctor", help="check dependencies, credentials and services")
     p.set_defaults(func=cmd_doctor)
 
-    p = sub.add_parser(
-        "ingest",
-        help="upload, embed and index videos (no path: the sample catalog offline, the sample clips live)",
-    )
+    p = sub.add_parser("ingest", help="upload, embed and index videos (default: the samples)")
     p.add_argument("paths", nargs="*", help="video files or folders")
     concurrency_help = f"embedding tasks in flight (default {DEFAULT_CONCURRENCY})"
     p.add_argument("--concurrency", type=int, default=DEFAULT_CONCURRENCY, help=concurrency_help)
-    p.add_argument(
-        "--poll-timeout",
-        type=float,
-        metavar="SECONDS",
-        help="give up waiting for a task after this long (default: max(15 min, 3x the video); "
-        "a task given up on is journaled and resumed by the next run, not paid again)",
-    )
+    wait = "give up on a task after this long (default: max(15 min, 3x the video)); rerun resumes"
+    p.add_argument("--poll-timeout", type=float, metavar="SECONDS", help=wait)
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.set_defaults(func=cmd_ingest)
 
