@@ -65,20 +65,15 @@ def _session():
 
 
 def _show(response, as_json: bool = False) -> int:
-    """Print the results: a JSON list, or a line each and the strategy, timing and collection."""
+    """Print the results: a JSON list, or a table and the strategy, timing and collection."""
     if as_json:  # the API's answer: `filename` is always a string
         from .api import tutorial_results
 
         print(_as_json(tutorial_results(response)))
         return 0
-    for rank, r in enumerate(response.results, 1):
-        moment = f"{r.start_time:.0f}-{r.end_time:.0f}s"
-        print(
-            f"{rank:>2}. {r.score:.3f} {r.confidence:<12} {r.video_id:<26} {moment:>11}  "
-            f"{r.title} [{r.intent}/{r.mood}]"
-        )
-    if not response.results:
-        print("no results: try another query")
+    from .explore import results_table  # the notebooks' table: rank, labels, score, moment
+
+    print(results_table(response).to_string() if response.results else "no results: try again")
     took = f"{response.took_ms:.0f} ms"
     print(f"({response.strategy} strategy, {took}, collection {response.collection})")
     return 0
@@ -139,10 +134,28 @@ def _add_result_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="print a JSON list of results")
 
 
-def add_search_commands(sub) -> None:
-    """`vidrec search`, `similar`, `evaluate`, `serve` and `demo`."""
+def build_parser() -> argparse.ArgumentParser:
+    from .embeddings import DEFAULT_CONCURRENCY
     from .labels import INTENTS, MOODS
     from .search import DEFAULT, STRATEGIES
+
+    parser = argparse.ArgumentParser(
+        prog="vidrec",
+        description="Semantic video recommendation with TwelveLabs Marengo, S3 and Qdrant.",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug details")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("doctor", help="check dependencies, credentials and services")
+    p.set_defaults(func=cmd_doctor)
+
+    p = sub.add_parser("ingest", help="upload, embed and index videos (default: the samples)")
+    p.add_argument("paths", nargs="*", help="video files or folders")
+    concurrency_help = f"embedding tasks in flight (default {DEFAULT_CONCURRENCY})"
+    p.add_argument("--concurrency", type=int, default=DEFAULT_CONCURRENCY, help=concurrency_help)
+    wait = "give up on a task after this long (default: max(15 min, 3x the video)); rerun resumes"
+    p.add_argument("--poll-timeout", type=float, metavar="SECONDS", help=wait)
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.set_defaults(func=cmd_ingest)
 
     p = sub.add_parser("search", help="find videos by intent, mood, keywords or free text")
     p.add_argument("--intent", choices=list(INTENTS))
@@ -178,30 +191,6 @@ def add_search_commands(sub) -> None:
     p = sub.add_parser("demo", help="offline, in memory: ingest the samples, print recommendations")
     p.add_argument("-k", "--top-k", type=int, default=5)
     p.set_defaults(func=cmd_demo)
-
-
-def build_parser() -> argparse.ArgumentParser:
-    from .embeddings import DEFAULT_CONCURRENCY
-
-    parser = argparse.ArgumentParser(
-        prog="vidrec",
-        description="Semantic video recommendation with TwelveLabs Marengo, S3 and Qdrant.",
-    )
-    parser.add_argument("-v", "--verbose", action="store_true", help="log debug details")
-    sub = parser.add_subparsers(dest="command", required=True)
-    p = sub.add_parser("doctor", help="check dependencies, credentials and services")
-    p.set_defaults(func=cmd_doctor)
-
-    p = sub.add_parser("ingest", help="upload, embed and index videos (default: the samples)")
-    p.add_argument("paths", nargs="*", help="video files or folders")
-    concurrency_help = f"embedding tasks in flight (default {DEFAULT_CONCURRENCY})"
-    p.add_argument("--concurrency", type=int, default=DEFAULT_CONCURRENCY, help=concurrency_help)
-    wait = "give up on a task after this long (default: max(15 min, 3x the video)); rerun resumes"
-    p.add_argument("--poll-timeout", type=float, metavar="SECONDS", help=wait)
-    p.add_argument("--json", action="store_true", help="print the report as JSON")
-    p.set_defaults(func=cmd_ingest)
-
-    add_search_commands(sub)
 
     p = sub.add_parser("app", help="serve the recommender widgets as a web page (Voilà, 127.0.0.1)")
     p.add_argument("--port", type=int, default=8866, help="port to serve on (default 8866)")

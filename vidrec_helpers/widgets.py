@@ -126,14 +126,9 @@ def apply_reset(state: RecommenderState) -> RecommenderState:
 
 def filters_for(state: RecommenderState) -> dict[str, Any]:
     """The search filters of the state: a longest duration, and the exact labels when asked."""
-    filters: dict[str, Any] = {}
-    if state.max_duration is not None:
-        filters["max_duration"] = state.max_duration
-    if state.exact_labels and state.intent:
-        filters["intent"] = state.intent
-    if state.exact_labels and state.mood:
-        filters["mood"] = state.mood
-    return filters
+    labels = {"intent": state.intent, "mood": state.mood} if state.exact_labels else {}
+    filters = {"max_duration": state.max_duration, **labels}
+    return {name: value for name, value in filters.items() if value is not None}
 
 
 def plan_query(state: RecommenderState) -> tuple[str, dict[str, Any]] | None:
