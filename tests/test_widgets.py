@@ -132,7 +132,7 @@ def test_keywords_are_a_part_of_the_query():
 
 def test_any_mood_and_intent_mean_none():
     state = apply_query(apply_query(RecommenderState(), intent=""), mood="")
-    assert state.intent is None and state.mood is None and not state.has_query()
+    assert state.intent is None and state.mood is None and plan_query(state) is None
 
 
 def test_more_like_this_asks_similar_for_the_liked_video(session):

@@ -6,7 +6,7 @@ import argparse
 import json
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from .config import Settings, VidrecError, get_settings, install_log_masking, mask_secrets
 
@@ -16,9 +16,15 @@ def _as_json(data: object) -> str:
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:
-    from .doctor import doctor
+    """Print every check; 1 when a required one failed."""
+    from .doctor import run_checks
 
-    return doctor(get_settings())
+    checks = run_checks(get_settings())
+    for check in checks:
+        print(check.line())
+    failed = sum(check.required and not check.ok for check in checks)
+    print(f"{len(checks) - failed} of {len(checks)} checks passed; {failed} required failed")
+    return 1 if failed else 0
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
@@ -38,10 +44,10 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 def cmd_app(args: argparse.Namespace) -> int:
     """Serve the recommender widgets as a web page with Voilà on 127.0.0.1 until stopped."""
-    from .webapp import app_environment, app_notebook, run_server, voila_command
+    from .webapp import APP_NOTEBOOK, app_environment, run_server, voila_command
 
-    if not app_notebook().is_file():
-        raise VidrecError(f"{app_notebook()} is missing: restore it with `git checkout -- app/`")
+    if not APP_NOTEBOOK.is_file():
+        raise VidrecError(f"{APP_NOTEBOOK} is missing: restore it with `git checkout -- app/`")
     settings = get_settings()
     environment = app_environment(settings)
     print(settings.summary(), file=sys.stderr)
@@ -129,11 +135,6 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
-def _add_result_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("-k", "--top-k", type=int, default=10, help="how many videos (1-100)")
-    p.add_argument("--json", action="store_true", help="print a JSON list of results")
-
-
 def build_parser() -> argparse.ArgumentParser:
     from .embeddings import DEFAULT_CONCURRENCY
     from .labels import INTENTS, MOODS
@@ -145,60 +146,60 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug details")
     sub = parser.add_subparsers(dest="command", required=True)
-    p = sub.add_parser("doctor", help="check dependencies, credentials and services")
-    p.set_defaults(func=cmd_doctor)
 
-    p = sub.add_parser("ingest", help="upload, embed and index videos (default: the samples)")
+    def command(name: str, func: Callable[[argparse.Namespace], int], text: str, results=False):
+        """A subcommand that runs `func`; one that prints results takes -k and --json."""
+        p = sub.add_parser(name, help=text)
+        p.set_defaults(func=func)
+        if results:
+            p.add_argument("-k", "--top-k", type=int, default=10, help="how many videos (1-100)")
+            p.add_argument("--json", action="store_true", help="print a JSON list of results")
+        return p
+
+    command("doctor", cmd_doctor, "check dependencies, credentials and services")
+
+    p = command("ingest", cmd_ingest, "upload, embed and index videos (default: the samples)")
     p.add_argument("paths", nargs="*", help="video files or folders")
     concurrency_help = f"embedding tasks in flight (default {DEFAULT_CONCURRENCY})"
     p.add_argument("--concurrency", type=int, default=DEFAULT_CONCURRENCY, help=concurrency_help)
     wait = "give up on a task after this long (default: max(15 min, 3x the video)); rerun resumes"
     p.add_argument("--poll-timeout", type=float, metavar="SECONDS", help=wait)
     p.add_argument("--json", action="store_true", help="print the report as JSON")
-    p.set_defaults(func=cmd_ingest)
 
-    p = sub.add_parser("search", help="find videos by intent, mood, keywords or free text")
+    p = command("search", cmd_search, "find videos by intent, mood, keywords or text", True)
     p.add_argument("--intent", choices=list(INTENTS))
     p.add_argument("--mood", choices=list(MOODS))
     p.add_argument("--text", help="free text (offline it needs the local text model)")
     p.add_argument("--keywords", help="extra words, e.g. 'puppy, socks'")
     p.add_argument("--strategy", choices=list(STRATEGIES), help=f"default: {DEFAULT}")
-    _add_result_arguments(p)
-    p.set_defaults(func=cmd_search)
 
-    p = sub.add_parser("similar", help="more videos like these (and not like those)")
+    p = command("similar", cmd_similar, "more videos like these (and not like those)", True)
     p.add_argument("video_ids", nargs="+", metavar="VIDEO_ID", help="video ids from search results")
     unlike = "videos to steer away from"
     p.add_argument("--not", dest="unlike", action="extend", nargs="+", default=[], help=unlike)
-    _add_result_arguments(p)
-    p.set_defaults(func=cmd_similar)
 
-    p = sub.add_parser("evaluate", help="precision@k and nDCG@k of every query strategy")
+    p = command("evaluate", cmd_evaluate, "precision@k and nDCG@k of every query strategy")
     p.add_argument("-k", type=int, default=5)
     p.add_argument("--calibrate", action="store_true", help="also compute confidence thresholds")
     p.add_argument("--json", action="store_true", help="print JSON")
-    p.set_defaults(func=cmd_evaluate)
 
-    p = sub.add_parser("serve", help="run the search API (Flask) on this machine")
+    p = command("serve", cmd_serve, "run the search API (Flask) on this machine")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=5000)
     origin = "allow browser pages from this origin (repeatable; default: localhost only)"
     p.add_argument("--cors-origin", action="append", metavar="ORIGIN", help=origin)
     host = "accept requests addressed to this host name (repeatable; localhost always)"
     p.add_argument("--allowed-host", action="append", default=[], metavar="NAME", help=host)
-    p.set_defaults(func=cmd_serve)
 
-    p = sub.add_parser("demo", help="offline, in memory: ingest the samples, print recommendations")
+    p = command("demo", cmd_demo, "offline, in memory: ingest the samples, print recommendations")
     p.add_argument("-k", "--top-k", type=int, default=5)
-    p.set_defaults(func=cmd_demo)
 
-    p = sub.add_parser("app", help="serve the recommender widgets as a web page (Voilà, 127.0.0.1)")
+    p = command("app", cmd_app, "serve the recommender widgets as a web page (Voilà, 127.0.0.1)")
     p.add_argument("--port", type=int, default=8866, help="port to serve on (default 8866)")
     p.add_argument("--no-browser", action="store_true", help="do not open a browser tab")
     cull_help = "seconds before a closed page's kernel stops"
     p.add_argument("--cull-after", type=int, default=60, help=cull_help)
     p.add_argument("--max-kernels", type=int, default=8, help="most open pages (~300 MB each)")
-    p.set_defaults(func=cmd_app)
     return parser
 
 

@@ -118,13 +118,3 @@ def service_checks(settings: Settings) -> list[Check]:
         fix = "check TWELVELABS_API_KEY and your network"
         checks.append(_guard("service TwelveLabs", lambda: _twelvelabs(settings), fix))
     return checks
-
-
-def doctor(settings: Settings, echo: Callable[[str], None] = print) -> int:
-    """Print every check; return 1 when a required one failed, else 0."""
-    checks = run_checks(settings)
-    for check in checks:
-        echo(check.line())
-    failed = sum(check.required and not check.ok for check in checks)
-    echo(f"{len(checks) - failed} of {len(checks)} checks passed; {failed} required failed")
-    return 1 if failed else 0

@@ -1,8 +1,5 @@
-"""What the notebooks lean on that is not the lesson: keys, tables, pictures, the vectors back.
-
-Notebooks 00-05 ask for a missing key, upload sources, show results as a table and as poster
-cards, and play a moment with a player that falls back to its poster; notebook 06 reads the
-collection back as a table of payloads and vectors.
+"""What the notebooks lean on that is not the lesson: the key prompt, result tables, poster
+sheets, a player that falls back to its poster, and the collection read back (notebook 06).
 """
 
 from __future__ import annotations

@@ -13,7 +13,6 @@ import signal
 import subprocess
 import sys
 from collections.abc import Mapping
-from pathlib import Path
 
 import psutil
 from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
@@ -26,6 +25,8 @@ from .config import Settings, get_settings, project_root
 CULL_AFTER_S = 60
 #: Most kernels (open pages) at once: about 300 MB each.
 MAX_KERNELS = 8
+#: The notebook Voilà serves as the web app.
+APP_NOTEBOOK = project_root() / "app" / "recommender.ipynb"
 
 
 class CappedKernelManager(AsyncMappingKernelManager):
@@ -41,11 +42,6 @@ class CappedKernelManager(AsyncMappingKernelManager):
         return await super().start_kernel(*args, **kwargs)
 
 
-def app_notebook() -> Path:
-    """The notebook Voilà serves as the web app."""
-    return project_root() / "app" / "recommender.ipynb"
-
-
 def voila_command(
     port: int,
     open_browser: bool = True,
@@ -58,7 +54,7 @@ def voila_command(
         sys.executable,
         "-m",
         "voila",
-        str(app_notebook()),
+        str(APP_NOTEBOOK),
         f"--port={port}",
         "--Voila.ip=127.0.0.1",
         "--strip_sources=True",

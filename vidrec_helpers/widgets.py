@@ -68,10 +68,6 @@ class RecommenderState:
     strategy: str | None = None
     message: str = START_HINT
 
-    def has_query(self) -> bool:
-        """True when there is something to search for."""
-        return bool(self.intent or self.mood or self.keywords.strip())
-
 
 #: The fields that make the query: a new value starts over (the feedback belonged to the old one).
 QUERY_FIELDS = {"intent", "mood", "keywords"}
@@ -145,7 +141,7 @@ def plan_query(state: RecommenderState) -> tuple[str, dict[str, Any]] | None:
             "top_k": state.top_k,
             "filters": filters_for(state),
         }
-    if not state.has_query():
+    if not (state.intent or state.mood or state.keywords):  # nothing to search for
         return None
     return "search", {
         "intent": state.intent,
