@@ -3,7 +3,7 @@
 An entry with a real clip gets a frame of that clip (taken with PyAV at the middle of its
 first scene); a catalog-only entry gets a drawn poster (Pillow: a gradient and a few shapes
 chosen by its intent and mood, and its title). Result cards embed the files as `data:` URIs
-(`vidrec_helpers.cards`). Run after changing the catalog or the sample clips:
+(`vidrec_helpers.explore`). Run after changing the catalog or the sample clips:
 `python scripts/make_posters.py`.
 """
 
@@ -21,7 +21,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from vidrec_helpers.config import VidrecError
-from vidrec_helpers.cards import SAFE_ID, poster_dir
+from vidrec_helpers.explore import SAFE_ID, poster_dir
 from vidrec_helpers.samples import load_catalog, sample_video_dir
 
 #: Poster size in pixels (16:9, the card's media box) and JPEG quality.

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from vidrec_helpers.cards import poster_data_uri, poster_path
+from vidrec_helpers.explore import poster_data_uri, poster_path
 from vidrec_helpers.samples import load_catalog, sample_video_dir
 
 # the drawing lives with the build scripts, not in the package

@@ -16,15 +16,15 @@ from typing import Any
 import ipywidgets
 import pytest
 
-from vidrec_helpers.cards import (
+from vidrec_helpers.cli import build_parser, cmd_app
+from vidrec_helpers.config import Settings, reload_settings
+from vidrec_helpers.explore import (
     card_html,
     clock,
     feedback_html,
     is_whole_video,
     status_html,
 )
-from vidrec_helpers.cli import build_parser, cmd_app
-from vidrec_helpers.config import Settings, reload_settings
 from vidrec_helpers.search import MAX_EXAMPLE_IDS, Result, SearchResponse
 from vidrec_helpers.session import Session, open_session
 from vidrec_helpers.webapp import app_environment, voila_command

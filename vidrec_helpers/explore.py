@@ -1,15 +1,25 @@
-"""What the notebooks lean on that is not the lesson: the key prompt, result tables, poster
-sheets, a player that falls back to its poster, and the collection read back (notebook 06).
+"""How the notebooks and the recommender show results, and what else the notebooks lean on.
+
+Results as a table, as a PNG sheet of posters (it shows in every rendering of a notebook), as
+HTML cards (templates/cards.html.j2, autoescaped) and with a player. Posters are
+`data/posters/<id>.jpg` (written by `scripts/make_posters.py`) inlined as `data:` URIs, so
+notebooks and Voilà need no file server; a video without one gets an SVG placeholder. Also: the
+live-key prompt, and the collection read back as a table (notebook 06).
 """
 
 from __future__ import annotations
 
+import base64
 import getpass
 import os
+import re
 import textwrap
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
+import jinja2
 import numpy as np
 import pandas as pd
 from IPython.display import HTML
@@ -17,9 +27,13 @@ from PIL import Image, ImageDraw, ImageFont
 from pydantic import SecretStr
 from qdrant_client import QdrantClient, models
 
-from .cards import TEMPLATES, clock, file_uri, poster_path
 from .config import Settings, VidrecError, get_settings, reload_settings
-from .search import SearchResponse
+from .labels import INTENTS, MOODS
+from .samples import data_dir
+from .search import CONFIDENCE_NOTE, Result, SearchResponse
+
+if TYPE_CHECKING:
+    from .widgets import RecommenderState
 
 # ----- credentials ---------------------------------------------------------------------------
 
@@ -43,18 +57,15 @@ def ask_for_missing_keys(
     settings = settings or get_settings()
     if settings.mode != "live" or not live_requested() or settings.twelvelabs_api_key:
         return settings
-    name = "TWELVELABS_API_KEY"
+    name, fix = "TWELVELABS_API_KEY", "add it to .env, or run offline with VIDREC_MODE=offline"
     try:
         value = prompt(f"{name} (input hidden, press Enter to cancel): ").strip()
     except Exception as error:  # no stdin (nbconvert, nbval): say what to do instead
         raise VidrecError(
-            f"VIDREC_MODE=live but {name} is not set and this kernel cannot prompt: "
-            "add it to .env, or run offline with VIDREC_MODE=offline"
+            f"VIDREC_MODE=live but {name} is not set and this kernel cannot prompt: {fix}"
         ) from error
     if not value:
-        raise VidrecError(
-            f"no {name} given: add it to .env, or run offline with VIDREC_MODE=offline"
-        )
+        raise VidrecError(f"no {name} given: {fix}")
     os.environ[name] = value
     reload_settings()  # registers the new key for masking
     return settings.model_copy(update={"twelvelabs_api_key": SecretStr(value)})
@@ -88,6 +99,104 @@ def label_share(response: SearchResponse, intent: str | None, mood: str | None) 
     results = response.results
     both = sum(1 for r in results if r.intent == intent and r.mood == mood)
     return f"{both} of {len(results)} results are labelled {intent} + {mood}"
+
+
+# ----- posters -------------------------------------------------------------------------------
+
+#: Video ids that can name a file: letters, digits, dot, dash and underscore.
+SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
+
+
+def poster_dir() -> Path:
+    """Where the poster JPEGs live (`data/posters/`)."""
+    return data_dir() / "posters"
+
+
+def poster_path(video_id: str, directory: Path | None = None) -> Path | None:
+    """The poster file of `video_id`, or None when there is none (or the id is not a file name)."""
+    if not SAFE_ID.match(video_id or ""):
+        return None
+    path = (directory or poster_dir()) / f"{video_id}.jpg"
+    return path if path.is_file() else None
+
+
+@lru_cache(maxsize=512)
+def file_uri(path: str) -> str:
+    return "data:image/jpeg;base64," + base64.b64encode(Path(path).read_bytes()).decode("ascii")
+
+
+@lru_cache(maxsize=256)
+def _placeholder_uri(title: str, labels: str) -> str:
+    """A dark SVG card with the labels and the title: for videos that have no poster file."""
+    svg = str(TEMPLATES.module.placeholder(title, labels))
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
+
+
+def poster_data_uri(
+    video_id: str, title: str = "", intent: str | None = None, mood: str | None = None
+) -> str:
+    """The poster of `video_id` as a data URI; a placeholder with its title when it has no file."""
+    path = poster_path(video_id)
+    if path is not None:
+        return file_uri(str(path))
+    return _placeholder_uri(title or video_id, " · ".join(x for x in (intent, mood) if x))
+
+
+# ----- the recommender's HTML ----------------------------------------------------------------
+
+
+def clock(seconds: float) -> str:
+    """Seconds as m:ss (e.g. 75 -> 1:15)."""
+    whole = max(0, int(round(seconds)))
+    return f"{whole // 60}:{whole % 60:02d}"
+
+
+def is_whole_video(result: Result) -> bool:
+    """True when the result's moment is the whole video (no clip matched better)."""
+    duration = result.duration if result.duration is not None else result.end_time
+    return result.start_time <= 0 and result.end_time >= duration - 0.05
+
+
+#: The HTML pieces (templates/cards.html.j2), autoescaped by Jinja2: no hand-written escaping.
+TEMPLATES = jinja2.Environment(
+    loader=jinja2.PackageLoader(__package__), autoescape=True, trim_blocks=True
+).get_template("cards.html.j2")
+
+
+def card_html(result: Result, poster_uri: str) -> str:
+    """The text part of a result card: media, title, labels, score, confidence and moment."""
+    what = "whole video" if is_whole_video(result) else "best moment"
+    moment = f"{clock(result.start_time)}–{clock(result.end_time)}"
+    return str(TEMPLATES.module.card(result, poster_uri, what, moment))
+
+
+def feedback_html(state: RecommenderState) -> str:
+    """The liked and disliked videos, by title."""
+    liked, disliked = (
+        [state.titles.get(i, i) for i in ids] for ids in (state.liked, state.disliked)
+    )
+    return str(TEMPLATES.module.feedback(liked, disliked))
+
+
+def status_html(status: Mapping[str, Any], state: RecommenderState) -> str:
+    """The status line: mode, model, collection size, query time, and any message."""
+    took = ""
+    if state.took_ms is not None:
+        how = "similar videos" if state.strategy == "similar" else f"strategy {state.strategy}"
+        took = f"{len(state.results)} results in {state.took_ms:.0f} ms ({how})"
+    mode, model = status.get("mode", "?"), status.get("model", "?")
+    points = int(status.get("points", 0))
+    note = CONFIDENCE_NOTE if state.results else ""  # what high / medium / low mean
+    return str(TEMPLATES.module.status(mode, model, points, took, state.message, note))
+
+
+def query_hint_html(state: RecommenderState) -> str:
+    """What the chosen labels mean: the descriptions that are embedded for the query."""
+    labels = [
+        (state.intent, INTENTS.get(state.intent or "")),
+        (state.mood, MOODS.get(state.mood or "")),
+    ]
+    return str(TEMPLATES.module.hint([(name, meaning) for name, meaning in labels if name]))
 
 
 # ----- pictures ------------------------------------------------------------------------------

@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 import ipywidgets as widgets
 
-from .cards import (
+from .config import VidrecError
+from .explore import (
     TEMPLATES,
     card_html,
     feedback_html,
@@ -24,7 +25,6 @@ from .cards import (
     query_hint_html,
     status_html,
 )
-from .config import VidrecError
 from .labels import INTENTS, MOODS
 from .search import MAX_EXAMPLE_IDS, Result
 
