@@ -112,34 +112,25 @@ def poster_dir() -> Path:
     return data_dir() / "posters"
 
 
-def poster_path(video_id: str, directory: Path | None = None) -> Path | None:
+def poster_path(video_id: str) -> Path | None:
     """The poster file of `video_id`, or None when there is none (or the id is not a file name)."""
     if not SAFE_ID.match(video_id or ""):
         return None
-    path = (directory or poster_dir()) / f"{video_id}.jpg"
+    path = poster_dir() / f"{video_id}.jpg"
     return path if path.is_file() else None
 
 
 @lru_cache(maxsize=512)
-def file_uri(path: str) -> str:
-    return "data:image/jpeg;base64," + base64.b64encode(Path(path).read_bytes()).decode("ascii")
-
-
-@lru_cache(maxsize=256)
-def _placeholder_uri(title: str, labels: str) -> str:
-    """A dark SVG card with the labels and the title: for videos that have no poster file."""
-    svg = str(TEMPLATES.module.placeholder(title, labels))
-    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
-
-
 def poster_data_uri(
     video_id: str, title: str = "", intent: str | None = None, mood: str | None = None
 ) -> str:
-    """The poster of `video_id` as a data URI; a placeholder with its title when it has no file."""
+    """The poster of `video_id` as a data URI, else a dark SVG card with its labels and title."""
     path = poster_path(video_id)
     if path is not None:
-        return file_uri(str(path))
-    return _placeholder_uri(title or video_id, " · ".join(x for x in (intent, mood) if x))
+        return "data:image/jpeg;base64," + base64.b64encode(path.read_bytes()).decode("ascii")
+    labels = " · ".join(label for label in (intent, mood) if label)
+    svg = str(TEMPLATES.module.placeholder(title or video_id, labels)).encode("utf-8")
+    return "data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii")
 
 
 # ----- the recommender's HTML ----------------------------------------------------------------
@@ -238,8 +229,7 @@ def result_cards(response: SearchResponse, columns: int = 5) -> Any:
 
 def player(url: str, video_id: str, start: float = 0.0, end: float | None = None) -> HTML:
     """A player that starts at the moment and shows the video's poster until it plays."""
-    poster = poster_path(video_id)
-    still = file_uri(str(poster)) if poster is not None else ""
+    still = poster_data_uri(video_id) if poster_path(video_id) else ""  # no placeholder here
     moment = f"#t={start:g}" + (f",{end:g}" if end is not None else "")
     return HTML(str(TEMPLATES.module.player(url + moment, still)))
 
