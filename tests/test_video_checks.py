@@ -40,12 +40,12 @@ def test_portrait_video_passes(videos):
 
 
 def test_missing_path(tmp_path):
-    with pytest.raises(VideoCheckError, match="does not exist: check the path"):
+    with pytest.raises(VideoCheckError, match="nowhere.mp4 is missing: check the path"):
         check_video(tmp_path / "nowhere.mp4")
 
 
 def test_directory_is_not_a_video(tmp_path):
-    with pytest.raises(VideoCheckError, match="is not a file"):
+    with pytest.raises(VideoCheckError, match="is a folder, not a video file"):
         check_video(tmp_path)
 
 
