@@ -42,10 +42,12 @@ def s3_client(settings: Settings | None = None) -> Any:
 
 def _live_session(settings: Settings) -> boto3.session.Session:
     """A session with the keys from settings (`.env` included), else boto3's usual chain."""
-    secrets = (settings.aws_access_key_id, settings.aws_secret_access_key)
-    key, secret, token = (
-        v.get_secret_value() if v else None for v in (*secrets, settings.aws_session_token)
+    secrets = (
+        settings.aws_access_key_id,
+        settings.aws_secret_access_key,
+        settings.aws_session_token,
     )
+    key, secret, token = (value.get_secret_value() if value else None for value in secrets)
     if bool(key) != bool(secret):
         missing = "AWS_SECRET_ACCESS_KEY" if key else "AWS_ACCESS_KEY_ID"
         raise VidrecError(f"{missing} is not set but its partner is: set both in .env")
@@ -79,14 +81,13 @@ def _client_config(endpoint_url: str | None) -> Config:
     us-east-1 (breaking the signature) and never serves opt-in regions. Several S3-compatible
     servers reject botocore's new default checksums, and `bucket.localhost` may not resolve.
     """
-    common = {"signature_version": "s3v4", "max_pool_connections": 32}
     if is_aws(endpoint_url):
         s3 = {"addressing_style": "virtual", "us_east_1_regional_endpoint": "regional"}
-        return Config(**common, s3=s3)
-    checksums = ("request_checksum_calculation", "response_checksum_validation")
-    return Config(
-        **common, s3={"addressing_style": "path"}, **dict.fromkeys(checksums, "when_required")
-    )
+        return Config(signature_version="s3v4", max_pool_connections=32, s3=s3)
+    checksums = {"request_checksum_calculation": "when_required"}
+    checksums["response_checksum_validation"] = "when_required"
+    path_style = {"addressing_style": "path"}
+    return Config(signature_version="s3v4", max_pool_connections=32, s3=path_style, **checksums)
 
 
 def bucket_name(settings: Settings | None = None) -> str:

@@ -135,13 +135,13 @@ def clip_text(entry: dict, scene: dict) -> str:
 
 
 def _check_frame(frame: pd.DataFrame, where: str) -> np.ndarray:
-    """Check columns, kinds, keys, labels and vectors (384 finite values, unit length); the vectors."""
+    """Check columns, kinds, keys, labels and vectors (384-d, finite, unit); return the vectors."""
     missing = [c for c in COLUMNS if c not in frame.columns]
     if missing:
         raise SampleDataError(f"{where} is missing column(s) {', '.join(missing)}: {_REBUILD_HINT}")
     if unknown_kinds := set(frame["kind"]) - KINDS:
         raise SampleDataError(f"{where} has unknown kind(s) {sorted(unknown_kinds)}")
-    if (repeated := frame["key"][frame["key"].duplicated()]).any():
+    if not (repeated := frame["key"][frame["key"].duplicated()]).empty:
         raise SampleDataError(f"{where} has duplicate keys: {repeated.tolist()[:3]}")
     _check_labels(where, set(frame["intent"].dropna()), set(frame["mood"].dropna()))
     for key, vector in zip(frame["key"], frame["vector"], strict=True):
