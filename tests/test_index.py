@@ -15,7 +15,6 @@ from vidrec_helpers.index import (
     is_embedded,
     point_id,
     points_for,
-    stored_model,
     upsert_points,
 )
 from vidrec_helpers.records import Segment, VideoEmbedding, VideoSource, unit
@@ -158,7 +157,6 @@ def test_guard_reads_the_model_from_a_point_without_metadata(monkeypatch):
     upsert_points(client, "videos", points_for(source("h1"), embedding("h1", model="marengo3.0")))
     with pytest.raises(VidrecError, match="holds marengo3.0 vectors"):
         ensure_collection(client, "videos", "marengo3.5", 8)
-    assert stored_model(client, "videos", 8) == "marengo3.0"
 
 
 # ----- payload -----------------------------------------------------------------------------------

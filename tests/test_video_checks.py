@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import replace
 
 import av
@@ -40,13 +41,21 @@ def test_portrait_video_passes(videos):
 
 
 def test_missing_path(tmp_path):
-    with pytest.raises(VideoCheckError, match="does not exist: check the path"):
+    with pytest.raises(VideoCheckError, match="nowhere.mp4 is missing: check the path"):
         check_video(tmp_path / "nowhere.mp4")
 
 
 def test_directory_is_not_a_video(tmp_path):
-    with pytest.raises(VideoCheckError, match="is not a file"):
+    with pytest.raises(VideoCheckError, match="is a folder, not a video file"):
         check_video(tmp_path)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes need a POSIX system")
+def test_named_pipe_is_refused_without_reading_it(tmp_path):
+    pipe = tmp_path / "pipe.mp4"
+    os.mkfifo(pipe)
+    with pytest.raises(VideoCheckError, match="pipe.mp4 is a named pipe, not a video file"):
+        check_video(pipe)
 
 
 def test_empty_file(tmp_path):

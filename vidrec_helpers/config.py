@@ -21,11 +21,6 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 Mode = Literal["offline", "live"]
 MarengoModel = Literal["marengo3.0", "marengo3.5"]
 
-#: marengo3.0 is the default: it is the model TwelveLabs' own indexes and search accept
-#: today, so one model serves both this tutorial's vectors and the platform's search.
-#: marengo3.5 is opt-in (`MARENGO_MODEL=marengo3.5`); it also allows shorter vectors.
-DEFAULT_MARENGO_MODEL: MarengoModel = "marengo3.0"
-
 #: Dimension of Marengo 3.x embeddings.
 MARENGO_DIMENSION = 512
 
@@ -66,14 +61,16 @@ class Settings(BaseSettings):
 
     twelvelabs_api_key: SecretStr | None = None
     twelvelabs_base_url: str | None = None
-    marengo_model: MarengoModel = DEFAULT_MARENGO_MODEL
+    #: marengo3.0, the model TwelveLabs' own indexes and search accept today, so one model
+    #: serves both; marengo3.5 (opt-in) also allows shorter vectors.
+    marengo_model: MarengoModel = "marengo3.0"
     aws_access_key_id: SecretStr | None = None
     aws_secret_access_key: SecretStr | None = None
     aws_session_token: SecretStr | None = None
     aws_region: str = Field(
         default="us-east-1", validation_alias=AliasChoices("AWS_REGION", "AWS_DEFAULT_REGION")
     )
-    s3_bucket: str = "vidrec-videos"
+    s3_bucket: str | None = None
     aws_endpoint_url: str | None = None
     qdrant_url: str | None = None
     qdrant_api_key: SecretStr | None = None
@@ -83,7 +80,9 @@ class Settings(BaseSettings):
     cache_dir: str = Field(default=".vidrec/cache", validation_alias="VIDREC_CACHE_DIR")
     forced_mode: Mode | None = Field(default=None, validation_alias="VIDREC_MODE")
 
-    @field_validator(*SECRET_FIELDS, *URL_FIELDS, "forced_mode", "qdrant_timeout", mode="before")
+    @field_validator(
+        *SECRET_FIELDS, *URL_FIELDS, "s3_bucket", "forced_mode", "qdrant_timeout", mode="before"
+    )
     @classmethod
     def _blank_is_none(cls, value: object) -> object:
         """A blank variable (`QDRANT_URL=` in .env) counts as unset."""
@@ -138,8 +137,6 @@ def reload_settings() -> Settings:
 
 
 _SECRETS: set[str] = set()
-#: Secret variables also masked when set after the settings were read.
-_SECRET_VARIABLES = ("TWELVELABS_API_KEY", "AWS_SECRET_ACCESS_KEY", "QDRANT_API_KEY")
 #: Key-shaped text masked even when not configured: AWS access key ids, TwelveLabs keys.
 _KEY_SHAPES = re.compile(r"AKIA[0-9A-Z]{16}|tlk_[0-9A-Za-z]{8,}")
 #: `scheme://user:password@`: the password part of a URL's userinfo.
@@ -165,29 +162,26 @@ def _register_secrets(values: Iterable[str | None]) -> None:
 
 def mask_secrets(text: str) -> str:
     """Replace every configured secret and anything key-shaped in `text` with `****`."""
-    _register_secrets(os.environ.get(name) for name in _SECRET_VARIABLES)  # set since read
+    _register_secrets(os.environ.get(name.upper()) for name in SECRET_FIELDS)  # set since read
     for secret in sorted(_SECRETS, key=len, reverse=True):
         text = text.replace(secret, "****")
     return mask_url(_KEY_SHAPES.sub("****", text))
 
 
-class SecretMaskingFilter(logging.Filter):
-    """A logging filter that masks secrets in every record it sees."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        masked = mask_secrets(message)
-        if masked != message:
-            record.msg, record.args = masked, None
-        return True
+def mask_record(record: logging.LogRecord) -> bool:
+    """A logging filter: the record's message with its secrets masked (it is always kept)."""
+    message = record.getMessage()
+    if (masked := mask_secrets(message)) != message:
+        record.msg, record.args = masked, None
+    return True
 
 
 def install_log_masking(logger: logging.Logger | None = None) -> None:
-    """Attach the masking filter to the root logger's handlers (idempotent)."""
+    """Mask secrets in what the logger (the root logger by default) and its handlers emit."""
     target = logger or logging.getLogger()
     for owner in (*target.handlers, target):
-        if not any(isinstance(f, SecretMaskingFilter) for f in owner.filters):
-            owner.addFilter(SecretMaskingFilter())
+        if mask_record not in owner.filters:
+            owner.addFilter(mask_record)
 
 
 def resolve_path(path: str | os.PathLike[str]) -> Path:

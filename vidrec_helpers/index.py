@@ -21,8 +21,6 @@ from .records import VideoEmbedding, VideoSource
 
 #: Namespace for deterministic point ids (UUIDv5 of content hash + scope + offsets).
 POINT_NAMESPACE = uuid.UUID("6f1c3a52-8a4e-5d7b-9c1e-2b7d4f0a9e31")
-
-
 #: One embedded on-disk store opens in one process at a time: its client is shared in-process.
 _clients: dict[str, QdrantClient] = {}
 
@@ -127,28 +125,23 @@ def ensure_collection(client: QdrantClient, name: str, model: str, dimension: in
     return True
 
 
-def stored_model(client: QdrantClient, name: str, dimension: int) -> str | None:
-    """The model whose vectors `name` holds, or None when nothing says.
-
-    Read from the collection metadata; Qdrant servers before 1.16 drop it silently, so then
-    from a point's payload, then from the name (`collection_name` encodes model and size).
-    """
-    model = (client.get_collection(name).config.metadata or {}).get("model")
-    if not model:
-        points, _ = client.scroll(name, limit=1, with_payload=["model"], with_vectors=False)
-        model = (points[0].payload or {}).get("model") if points else None
-    if not model:
-        for known in get_args(MarengoModel):  # Marengo models share a size: never mix them
-            if name.endswith(collection_name(known, dimension, prefix="")):
-                return known
-    return model
-
-
 def check_collection(client: QdrantClient, name: str, model: str, dimension: int) -> None:
-    """Raise when collection `name` holds vectors of another model or size than `model`'s."""
-    params = client.get_collection(name).config.params.vectors
-    size = params.size if isinstance(params, models.VectorParams) else None
-    found = stored_model(client, name, dimension)
+    """Raise when collection `name` holds vectors of another model or size than `model`'s.
+
+    The model is read from the collection metadata; Qdrant servers before 1.16 drop it silently,
+    so then from a point's payload, then from the name (`collection_name` encodes model and size).
+    """
+    info = client.get_collection(name)
+    size = getattr(info.config.params.vectors, "size", None)  # None for named vectors
+    found = (info.config.metadata or {}).get("model")
+    if not found:
+        points, _ = client.scroll(name, limit=1, with_payload=["model"], with_vectors=False)
+        found = (points[0].payload or {}).get("model") if points else None
+    if not found:  # Marengo models share a size: never mix them
+        named = (
+            m for m in get_args(MarengoModel) if name.endswith(collection_name(m, dimension, ""))
+        )
+        found = next(named, None)
     if size != dimension or (found and found != model):
         raise VidrecError(
             f"collection {name!r} holds {found or 'unknown-model'} vectors of dimension "
@@ -189,7 +182,7 @@ def points_for(source: VideoSource, embedding: VideoEmbedding) -> list[models.Po
     return [
         models.PointStruct(
             id=point_id(embedding.content_hash, s.scope, s.start_sec, s.end_sec),
-            vector=np.asarray(s.vector).tolist(),  # Python floats, ~10x faster than a loop
+            vector=np.asarray(s.vector).tolist(),  # plain Python floats, converted in one call
             payload=dict(
                 card, scope=s.scope, start_sec=float(s.start_sec), end_sec=float(s.end_sec)
             ),
@@ -203,8 +196,7 @@ def upsert_points(
 ) -> int:
     """Upsert in batches, each waited for; returns how many. A re-run overwrites the same ids.
 
-    The points are streamed a batch at a time (a 512-d point as Python floats is ~16 KB), and
-    sent with `upsert`, not `upload_points`: in embedded mode that took twice as long.
+    The points are pulled a batch at a time (a 512-d point as Python floats is ~16 KB).
     """
     points, sent = iter(points), 0
     while batch := list(itertools.islice(points, batch_size)):

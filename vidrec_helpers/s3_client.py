@@ -13,13 +13,7 @@ from urllib.parse import urlsplit
 
 import boto3
 from botocore.config import Config
-from botocore.exceptions import (
-    BotoCoreError,
-    ClientError,
-    NoCredentialsError,
-    PartialCredentialsError,
-    ProfileNotFound,
-)
+from botocore.exceptions import BotoCoreError, ClientError, PartialCredentialsError, ProfileNotFound
 
 from vidrec_standins.s3 import ensure_local_s3, local_client
 
@@ -59,17 +53,18 @@ def _live_session(settings: Settings) -> boto3.session.Session:
         raise VidrecError(f"{missing} is not set but its partner is: set both in .env")
     try:
         session = boto3.session.Session(key, secret, token if key else None, settings.aws_region)
-        if session.get_credentials() is None:
-            raise NoCredentialsError()
-    except (NoCredentialsError, PartialCredentialsError) as error:
-        raise VidrecError(
-            "AWS credentials not found: set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY in .env "
-            "(or configure an AWS profile), or run offline with VIDREC_MODE=offline"
-        ) from error
+        found = session.get_credentials()
     except ProfileNotFound as error:
         raise VidrecError(
             f"{error}: fix AWS_PROFILE, or unset it to use the keys in .env"
         ) from error
+    except PartialCredentialsError:  # half a key pair in the environment or a profile
+        found = None
+    if found is None:
+        raise VidrecError(
+            "AWS credentials not found: set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY in .env "
+            "(or configure an AWS profile), or run offline with VIDREC_MODE=offline"
+        )
     return session
 
 
@@ -101,7 +96,7 @@ def bucket_name(settings: Settings | None = None) -> str:
     Bucket names are global across AWS accounts: a shared default belongs to whoever took it.
     """
     settings = settings or get_settings()
-    if "s3_bucket" in settings.model_fields_set and settings.s3_bucket:
+    if settings.s3_bucket:
         return check_bucket_name(settings.s3_bucket)
     if settings.mode == "offline":
         return LOCAL_BUCKET
@@ -109,19 +104,16 @@ def bucket_name(settings: Settings | None = None) -> str:
         raise VidrecError(
             "S3_BUCKET is not set: with AWS_ENDPOINT_URL, add S3_BUCKET=<your bucket> to .env"
         )
-    return check_bucket_name(f"vidrec-{_account_id(settings)}-{settings.aws_region}")
-
-
-def _account_id(settings: Settings) -> str:
-    """The AWS account of the credentials (STS GetCallerIdentity needs no permission)."""
+    # the account of the credentials: STS GetCallerIdentity needs no permission
     sts = _live_session(settings).client("sts", region_name=settings.aws_region)
     try:
-        return str(sts.get_caller_identity()["Account"])
+        account = sts.get_caller_identity()["Account"]
     except (BotoCoreError, ClientError) as error:
         raise VidrecError(
             f"cannot name the S3 bucket from the AWS account ({mask_secrets(str(error))}): "
             "set S3_BUCKET in .env to a bucket you own"
         ) from error
+    return check_bucket_name(f"vidrec-{account}-{settings.aws_region}")
 
 
 def check_bucket_name(bucket: str) -> str:

@@ -8,7 +8,6 @@ Everything here is validated on load: a problem gets an error that names it.
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
@@ -100,13 +99,12 @@ def _check_labels(where: str, intents: Iterable[str], moods: Iterable[str]) -> N
         raise SampleDataError(f"{where}: {error}") from None
 
 
-@lru_cache(maxsize=4)
-def _load_catalog(directory: str) -> tuple[dict, ...]:
-    files = sorted(p for p in Path(directory).glob("*.json") if p.is_file())
+@lru_cache(maxsize=1)
+def _load_catalog() -> tuple[dict, ...]:
+    files = sorted(p for p in (data_dir() / "catalog").glob("*.json") if p.is_file())
     if not files:
-        raise SampleDataError(f"no catalog files in {directory}: {_REBUILD_HINT}")
-    entries: list[dict] = []
-    seen: set[str] = set()
+        raise SampleDataError(f"no catalog files in {data_dir() / 'catalog'}: {_REBUILD_HINT}")
+    entries: dict[str, dict] = {}
     for file in files:
         try:
             items = json.loads(file.read_text(encoding="utf-8"))
@@ -115,18 +113,15 @@ def _load_catalog(directory: str) -> tuple[dict, ...]:
                 f"{file.name} is not valid JSON ({error}): {_REBUILD_HINT}"
             ) from None
         for entry in items:
-            validate_entry(entry, file.name)
-            if entry["id"] in seen:
+            if validate_entry(entry, file.name)["id"] in entries:
                 raise SampleDataError(f"{file.name}: duplicate catalog id {entry['id']!r}")
-            seen.add(entry["id"])
-            entries.append(entry)
-    return tuple(entries)
+            entries[entry["id"]] = entry
+    return tuple(entries[key] for key in sorted(entries))
 
 
-def load_catalog(directory: str | Path | None = None) -> list[dict]:
+def load_catalog() -> list[dict]:
     """Every catalog entry (validated), sorted by id."""
-    entries = _load_catalog(str(directory or data_dir() / "catalog"))
-    return sorted((dict(e) for e in entries), key=lambda e: e["id"])
+    return [dict(entry) for entry in _load_catalog()]
 
 
 def video_text(entry: dict) -> str:
@@ -139,33 +134,31 @@ def clip_text(entry: dict, scene: dict) -> str:
     return str(scene["description"])
 
 
-def _check_frame(frame: pd.DataFrame, where: str) -> None:
+def _check_frame(frame: pd.DataFrame, where: str) -> np.ndarray:
+    """Check columns, kinds, keys, labels and vectors (384-d, finite, unit); return the vectors."""
     missing = [c for c in COLUMNS if c not in frame.columns]
     if missing:
         raise SampleDataError(f"{where} is missing column(s) {', '.join(missing)}: {_REBUILD_HINT}")
-    unknown_kinds = set(frame["kind"]) - KINDS
-    if unknown_kinds:
+    if unknown_kinds := set(frame["kind"]) - KINDS:
         raise SampleDataError(f"{where} has unknown kind(s) {sorted(unknown_kinds)}")
-    if frame["key"].duplicated().any():
-        raise SampleDataError(
-            f"{where} has duplicate keys: {frame['key'][frame['key'].duplicated()].tolist()[:3]}"
-        )
+    if not (repeated := frame["key"][frame["key"].duplicated()]).empty:
+        raise SampleDataError(f"{where} has duplicate keys: {repeated.tolist()[:3]}")
     _check_labels(where, set(frame["intent"].dropna()), set(frame["mood"].dropna()))
-    for row in frame.itertuples(index=False):
-        vector = np.asarray(row.vector, dtype=np.float32)
-        if vector.shape != (SAMPLE_DIMENSION,):
-            raise SampleDataError(
-                f"{where}: vector of {row.key!r} has dimension {vector.shape[0] if vector.ndim else 0}, "
-                f"expected {SAMPLE_DIMENSION}"
-            )
-        if not np.isfinite(vector).all():
-            raise SampleDataError(f"{where}: vector of {row.key!r} contains NaN or infinity")
-        if not math.isclose(float(np.linalg.norm(vector)), 1.0, abs_tol=1e-3):
-            raise SampleDataError(f"{where}: vector of {row.key!r} is not unit length")
+    for key, vector in zip(frame["key"], frame["vector"], strict=True):
+        if len(vector) != SAMPLE_DIMENSION:
+            message = f"has dimension {len(vector)}, expected {SAMPLE_DIMENSION}"
+            raise SampleDataError(f"{where}: vector of {key!r} {message}")
+    vectors = np.stack(frame["vector"].to_list()).astype(np.float32)
+    finite = np.isfinite(vectors).all(axis=1)
+    unit = np.abs(np.linalg.norm(vectors, axis=1) - 1.0) <= 1e-3
+    for bad, problem in ((~finite, "contains NaN or infinity"), (~unit, "is not unit length")):
+        if bad.any():
+            raise SampleDataError(f"{where}: vector of {frame['key'][bad].iloc[0]!r} {problem}")
     queries = set(frame.loc[frame["kind"] == "query", "key"])
     missing_queries = [name for name in preset_names() if name not in queries]
     if missing_queries:
         raise SampleDataError(f"{where} lacks query vectors for {', '.join(missing_queries[:5])}")
+    return vectors
 
 
 @lru_cache(maxsize=4)
@@ -187,10 +180,8 @@ def _load_embeddings(path: str) -> pd.DataFrame:
         raise SampleDataError(
             f"{file.name} cannot be read ({type(error).__name__}): {_REBUILD_HINT}"
         ) from None
-    _check_frame(frame, file.name)
-    frame = frame[COLUMNS].copy()
-    frame["vector"] = [np.asarray(v, dtype=np.float32) for v in frame["vector"]]
-    return frame
+    vectors = _check_frame(frame, file.name)
+    return frame[COLUMNS].assign(vector=list(vectors))
 
 
 def load_sample_embeddings(path: str | Path | None = None) -> pd.DataFrame:

@@ -1,9 +1,7 @@
-"""One object that holds what every front end needs: settings, Qdrant, the encoder, the collection.
+"""What every front end (notebooks, widgets, API, CLI) shares: settings, Qdrant, the encoder.
 
-The notebooks, the widgets, the Flask API and the CLI all open a `Session` with `open_session`,
-so they behave the same. Video URLs are signed when a result's `url` is first read, not when
-videos are indexed nor when results are found: presigned URLs expire, and offline the local S3
-server (and its uploads) need not start until a video is played.
+Video URLs are signed when a result's `url` is first read: presigned URLs expire, and offline
+the local S3 server (and its uploads) need not start until a video is played.
 """
 
 from __future__ import annotations
@@ -11,7 +9,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
+from functools import cached_property
 from typing import Any
 
 from qdrant_client import QdrantClient
@@ -26,14 +24,11 @@ class SignedResult(Result):
     """A Result whose playable `url` is signed on first read (no S3 until a video is played)."""
 
     def __init__(self, result: Result, sign: Callable[[Result], str | None]) -> None:
-        vars(self).update(vars(result), url=None, _sign=sign)
+        vars(self).update({k: v for k, v in vars(result).items() if k != "url"}, _sign=sign)
 
-    @property  # type: ignore[override]
-    def url(self) -> str | None:
-        if vars(self)["url"] is None and self._sign is not None:
-            sign, self._sign = self._sign, None
-            vars(self)["url"] = sign(self)
-        return vars(self)["url"]
+    @cached_property
+    def url(self) -> str | None:  # type: ignore[override]
+        return self._sign(self)
 
 
 @dataclass
@@ -45,9 +40,7 @@ class Session:
     embedder: Embedder
     encoder: QueryEncoder
     collection: str
-    _s3: Any = field(default=None, repr=False)
-    _bucket: str = field(default="", repr=False)
-    _sample_keys: dict[str, str] = field(default_factory=dict, repr=False)
+    _s3: tuple[Any, str, dict[str, str]] | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def point_count(self, scope: str | None = None) -> int:
@@ -70,10 +63,7 @@ class Session:
         return self.settings.mode == "live" or local_model_available()
 
     def warm_up(self) -> list[str]:
-        """Load now what a first request would wait for; returns what was readied.
-
-        Offline: the local text model (~10 s) and the local S3 server with the sample clips.
-        """
+        """Offline, load the text model (~10 s) and the S3 server now; returns what was readied."""
         if self.settings.mode == "live":
             return []
         ready = []
@@ -83,42 +73,33 @@ class Session:
         self._storage()
         return [*ready, "local S3 server"]
 
-    def _storage(self) -> Any:
-        """An S3 client; offline, the sample clips are (re)uploaded to this process's server."""
+    def _storage(self) -> tuple[Any, str, dict[str, str]]:
+        """The S3 client, the bucket and the sample clips' keys by file name, made on first use."""
         with self._lock:
             if self._s3 is None:
-                from .storage import (
-                    UploadResult,
-                    bucket_name,
-                    ensure_bucket,
-                    s3_client,
-                    upload_many,
-                )
+                from .samples import sample_videos
+                from .storage import bucket_name, ensure_bucket, s3_client, upload_many
 
-                client, self._bucket = s3_client(self.settings), bucket_name(self.settings)
+                client, bucket, keys = s3_client(self.settings), bucket_name(self.settings), {}
                 if self.settings.mode == "offline":
-                    from .samples import sample_videos
-
-                    ensure_bucket(client, self._bucket, self.settings.aws_region)
-                    uploads = upload_many(client, self._bucket, sample_videos())
-                    done = [item for item in uploads if isinstance(item, UploadResult)]
-                    self._sample_keys = {Path(item.path).name: item.key for item in done}
-                self._s3 = client
+                    ensure_bucket(client, bucket, self.settings.aws_region)
+                    uploads = upload_many(client, bucket, sample_videos())
+                    keys = {item.path.name: item.key for item in uploads if item.ok}
+                self._s3 = client, bucket, keys
             return self._s3
 
     def playable_url(self, result: Result) -> str | None:
         """A fresh presigned URL of the result's video; None when it has no video in S3."""
-        from .storage import playable_url
+        from .storage import presign
 
-        client = self._storage()  # offline, this uploads the sample clips and learns their keys
-        key = result.s3_key or self._sample_keys.get(result.filename or "")
-        return playable_url(client, self._bucket, key) if key else None
+        client, bucket, sample_keys = self._storage()  # offline, this uploads the sample clips
+        key = result.s3_key or sample_keys.get(result.filename or "")
+        return presign(client, bucket, key) if key else None
 
     def refresh_urls(self, response: SearchResponse) -> SearchResponse:
         """Give every result that may have a video in S3 a `url` signed when first read.
 
-        Offline, the sample clips are indexed without their S3 keys (nothing is uploaded before
-        a video is played); their file name finds them once uploaded.
+        Offline the sample clips are indexed without S3 keys: their file name finds them.
         """
         for index, result in enumerate(response.results):
             if result.s3_key or (self.settings.mode == "offline" and result.filename):
@@ -146,10 +127,9 @@ def open_session(
 ) -> Session:
     """The one way to get a Session; anything not given comes from the settings.
 
-    An empty collection is filled first when `ingest_if_empty` is True (either mode: live, the
-    sample clips are uploaded and embedded once, then read from the embedding cache) or None
-    (offline only: the shipped sample vectors, free, < 1 s). The CLI and the API pass False:
-    they search what was ingested.
+    An empty collection is filled first when `ingest_if_empty` is True (live: the sample clips
+    are uploaded and embedded once, then cached) or None (offline only: the shipped sample
+    vectors, < 1 s). The CLI and the API pass False: they search what was ingested.
     """
     settings = settings or get_settings()
     embedder = embedder or getattr(encoder, "embedder", encoder) or make_embedder(settings)
@@ -157,14 +137,13 @@ def open_session(
         encoder = QueryEncoder(encoder or embedder)
     client = client or connect(settings)
     name = collection or collection_name(embedder.model, embedder.dimension)
-    wanted = ingest_if_empty or (ingest_if_empty is None and settings.mode == "offline")
+    live = settings.mode == "live"
+    wanted = ingest_if_empty or (ingest_if_empty is None and not live)
     if wanted and collection is None and count_points(client, name) == 0:
         from .embeddings import SampleEmbedder
         from .pipeline import ingest
 
-        # the sample vectors sit in one file: 188 cache files would cost ~0.3 s of an offline start
-        samples = isinstance(embedder, SampleEmbedder)
-        upload = settings.mode == "live"  # offline, clips are uploaded when first played
-        how = {"progress": False, "use_cache": not samples, "upload": upload}
-        ingest(settings=settings, client=client, embedder=embedder, **how)
+        # the sample vectors are one file (no cache); offline, clips are uploaded when played
+        how = {"use_cache": not isinstance(embedder, SampleEmbedder), "progress": False}
+        ingest(settings=settings, client=client, embedder=embedder, upload=live, **how)
     return Session(settings, client, embedder, encoder, name)

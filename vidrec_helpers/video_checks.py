@@ -13,22 +13,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .config import VidrecError
+from .records import NotAFileError, open_file
 
 if TYPE_CHECKING:  # PyAV is imported on first use: it costs ~0.2 s, and most sessions never probe
     import av
 
 
-# Sources of these numbers, as of twelvelabs 1.3.6:
-# - resolution "360x360 to 5184x2160 pixels" and aspect ratio "between 1:1 and 1:2.4, or between
-#   2.4:1 and 1:1": the video input requirements in the SDK docstrings (twelvelabs/raw_base_client.py,
-#   twelvelabs/base_client.py); read with either orientation, so 2160x5184 is accepted too;
-# - size "Video and audio, public URLs: Up to 4 GB": twelvelabs/assets/raw_client.py;
-# - duration 4 s to 4 h: the Marengo 3.x input requirements that the Embed v2 docstrings link to
-#   (/v1.3/docs/concepts/models/marengo/marengo-3-0#input-requirements); 4 s is also Marengo 3.0's
-#   default minimum segment length (twelvelabs/types/async_video_input_request.py).
 @dataclass(frozen=True)
 class VideoLimits:
-    """What a model accepts for a video (seconds, pixels, bytes); the defaults are Marengo's."""
+    """What a model accepts for a video (seconds, pixels, bytes); the defaults are Marengo's.
+
+    From the twelvelabs SDK's docstrings and the Marengo 3.x input requirements they link to:
+    4 s to 4 h, 360x360 to 5184x2160 pixels (either way up), 1:1 to 2.4:1, up to 4 GB.
+    """
 
     min_duration: float = 4.0
     max_duration: float = 4 * 3600.0
@@ -68,14 +65,14 @@ def _human_size(size: float) -> str:
 
 
 def _file_size(path: Path) -> int:
-    """The size of `path` in bytes, or a clear error when it is missing or not a file."""
-    if not path.exists():
-        raise VideoCheckError(f"{path} does not exist: check the path")
-    if not path.is_file():
-        raise VideoCheckError(f"{path} is not a file: give the path of a video file")
-    if not os.access(path, os.R_OK):
-        raise VideoCheckError(f"{path} cannot be read: check its permissions")
-    size = path.stat().st_size
+    """The size of `path` in bytes, or a clear error when it is not a readable, non-empty file."""
+    try:
+        with open_file(path) as handle:  # a named pipe or a device is refused, not read
+            size = os.fstat(handle.fileno()).st_size
+    except PermissionError:
+        raise VideoCheckError(f"{path} cannot be read: check its permissions") from None
+    except NotAFileError as error:
+        raise VideoCheckError(str(error)) from None
     if size == 0:
         raise VideoCheckError(f"{path.name} is empty (0 bytes): copy or download it again")
     return size
@@ -121,8 +118,9 @@ def probe_video(path: str | os.PathLike[str]) -> VideoInfo:
         ) from None
 
 
-def _check_limits(name: str, info: VideoInfo, limits: VideoLimits) -> None:
-    """Raise one VideoCheckError for the first limit `info` breaks."""
+def check_video(path: str | os.PathLike[str], limits: VideoLimits = MARENGO_LIMITS) -> VideoInfo:
+    """Probe a video and raise VideoCheckError (one clear message) if Marengo would reject it."""
+    info, name = probe_video(path), Path(path).name
     if info.size_bytes > limits.max_bytes:
         raise VideoCheckError(
             f"{name} is {_human_size(info.size_bytes)}; Marengo accepts up to "
@@ -144,10 +142,4 @@ def _check_limits(name: str, info: VideoInfo, limits: VideoLimits) -> None:
             f"{name} has an aspect ratio of {long / max(1, short):.2f}:1; Marengo accepts 1:1 to "
             f"{limits.max_aspect_ratio:g}:1 (landscape or portrait): crop or pad it"
         )
-
-
-def check_video(path: str | os.PathLike[str], limits: VideoLimits = MARENGO_LIMITS) -> VideoInfo:
-    """Probe a video and raise VideoCheckError (one clear message) if Marengo would reject it."""
-    info = probe_video(path)
-    _check_limits(Path(path).name, info, limits)
     return info
