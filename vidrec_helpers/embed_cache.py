@@ -149,11 +149,9 @@ def _read_npz(file: Path, content_hash: str, model: str, dimension: int | None) 
         starts, ends, scopes = archive["starts"], archive["ends"], archive["scopes"]
     if meta.get("content_hash") != content_hash or meta.get("model") != model:
         raise ValueError("it belongs to another video or model")
-    if vectors.ndim != 2 or not (len(vectors) == len(starts) == len(ends) == len(scopes) > 0):
-        raise ValueError("its arrays do not line up")
     if (problem := vector_problem(vectors, dimension)) or set(map(str, scopes)) - {"video", "clip"}:
         raise ValueError(f"it holds {problem or 'an unknown scope'}")
-    segments = [
+    segments = [  # arrays of different lengths: ValueError from zip
         Segment(str(scope), float(start), float(end), vector)
         for scope, start, end, vector in zip(scopes, starts, ends, vectors, strict=True)
     ]

@@ -1,11 +1,9 @@
-"""One request to TwelveLabs: retried, paced by the rate limits, its failure explained; and the
-video URL it carries (below).
+"""One request to TwelveLabs: retried, paced, its failure explained; and the video URL it carries.
 
-TwelveLabs counts requests per minute and minutes of video per hour, per plan (docs: "Rate
-limits"), answers 429 when a window is full, and sends `X-Ratelimit-Limit`, `-Remaining`, `-Used`
-and `-Reset` (the UTC epoch second when the window resets); a 429 need not carry `Retry-After`.
-So after a 429 we wait as told (Retry-After, else until X-Ratelimit-Reset), and with neither we
-wait out a whole one-minute window. The SDK's own retries stay off: they would repeat a POST (a
+TwelveLabs counts requests per minute and minutes of video per hour, per plan, and answers 429
+when a window is full, with `X-Ratelimit-Reset` (the UTC epoch second the window resets) but not
+always `Retry-After`. So after a 429 we wait as told (Retry-After, else until X-Ratelimit-Reset),
+else a whole one-minute window. The SDK's own retries stay off: they would repeat a POST (a
 second `tasks.create` may pay twice) and cap Retry-After at 30 s.
 """
 
@@ -62,7 +60,6 @@ class RetryPolicy:
 
 
 def status_of(error: BaseException) -> int | None:
-    """The HTTP status of an SDK error (`ApiError.status_code`), else None."""
     status = getattr(error, "status_code", None)
     return status if isinstance(status, int) else None
 
@@ -178,10 +175,9 @@ def explain_failure(
 
 
 # ----- the video URL -------------------------------------------------------------------------
-# TwelveLabs fetches the video from its URL when the task is created and while it runs, so the
-# URL must be reachable from the internet (not localhost or a private network) and valid for the
-# whole task. A presigned URL lasts at most 7 days (SigV4), and with temporary credentials (STS,
-# SSO, an assumed role) never longer than the session that signed it: signing right before each
+# TwelveLabs fetches the video while the task runs, so its URL must be reachable from the
+# internet and valid for the whole task. A presigned URL lasts at most 7 days (SigV4), and never
+# longer than the temporary credentials (STS, SSO) that signed it: signing right before each
 # task keeps that window as short as the task itself.
 
 ALLOW_PRIVATE_VARIABLE = "VIDREC_ALLOW_PRIVATE_URLS"

@@ -166,11 +166,12 @@ def _check_files(
 
 def _upload(
     sources: list[VideoSource], settings: Settings, report: IngestReport, concurrency: int
-) -> None:
-    """Upload the files and fill in each source's S3 key (the embedder signs its URL)."""
+) -> list[VideoSource]:
+    """Upload the files, fill in each source's S3 key (the embedder signs its URL right before
+    its task); return the sources whose upload did not fail."""
     with_files = [s for s in sources if s.path is not None]
     if not with_files:
-        return
+        return sources
     concurrency = min(concurrency, UPLOAD_CONCURRENCY)
     outcomes = upload_sources(with_files, settings, concurrency=concurrency)
     for source, outcome in zip(with_files, outcomes, strict=True):
@@ -178,6 +179,7 @@ def _upload(
             report.failed[failure_key(source)] = outcome.error
         else:
             (report.uploaded if outcome.uploaded else report.upload_skipped).append(source.video_id)
+    return [source for source in sources if failure_key(source) not in report.failed]
 
 
 def ingest(
@@ -217,22 +219,17 @@ def ingest(
 
     sources = _check_files(sources, report, settings.mode)
     if upload:
-        _upload(sources, settings, report, concurrency)
-    sources = [s for s in sources if failure_key(s) not in report.failed]
+        sources = _upload(sources, settings, report, concurrency)
     # identical copies share a video id and give the same points: embed one of them
-    by_id: dict[str, VideoSource] = {}
-    for source in sources:
-        by_id.setdefault(source.video_id, source)
-    sources = list(by_id.values())
-
+    by_id = {source.video_id: source for source in sources}
     cache = EmbeddingCache(resolve_path(settings.cache_dir)) if use_cache else None
     embedded = embed_many(
-        embedder, sources, concurrency=concurrency, cache=cache, progress=progress
+        embedder, by_id.values(), concurrency=concurrency, cache=cache, progress=progress
     )
     report.from_cache = sorted(embedded.from_cache)
     report.embedded = sorted(embedded.new)
     for video_id, reason in embedded.failed.items():
-        report.failed[failure_key(by_id[video_id]) if video_id in by_id else video_id] = reason
+        report.failed[failure_key(by_id[video_id])] = reason
 
     ensure_collection(client, collection, embedder.model, embedder.dimension)
     points = (
