@@ -19,11 +19,9 @@ from typing import TYPE_CHECKING, Protocol
 import numpy as np
 
 from .config import Settings, VidrecError, get_settings, mask_secrets
-from .records import Segment, VideoEmbedding, VideoSource, unit
+from .records import VideoEmbedding, VideoSource
 
 if TYPE_CHECKING:
-    from twelvelabs.types import EmbeddingData
-
     from .embed_cache import EmbeddingCache
 
 logger = logging.getLogger(__name__)
@@ -78,57 +76,11 @@ def check_embedding(embedding: VideoEmbedding, dimension: int | None = None) -> 
     return embedding
 
 
-def _combine(vectors: dict[str, np.ndarray]) -> np.ndarray:
-    """One vector per segment: the server's fused vector if present, else the mean of the options."""
-    if "fused" in vectors:
-        return vectors["fused"]
-    try:
-        return unit(np.mean(list(vectors.values()), axis=0))
-    except ValueError:  # options that cancel out exactly: keep the first
-        return next(iter(vectors.values()))
-
-
-def segments_from_data(
-    data: Iterable[EmbeddingData], duration: float | None = None
-) -> list[Segment]:
-    """Map Embed v2 results to segments: 'asset' -> video, 'clip' -> clip, options combined.
-
-    Marengo returns one vector per embedding option (visual, audio, ...) per segment, all in one
-    space. We keep one vector per segment, the mean of the unit option vectors, so the index holds
-    one point per segment; a 'fused' vector (embedding_type=['fused_embedding']) is kept as is.
-    """
-    groups: dict[tuple[str, float, float], dict[str, np.ndarray]] = {}
-    for item in data:
-        scope = {"asset": "video", "clip": "clip"}.get(str(item.embedding_scope))
-        if scope is None:
-            continue
-        start = float(item.start_sec or 0.0)
-        end = float(item.end_sec if item.end_sec is not None else (duration or 0.0))
-        option = str(item.embedding_option or "default")
-        groups.setdefault((scope, start, end), {})[option] = unit(item.embedding)
-    segments = [
-        Segment(scope, start, end, _combine(vectors))
-        for (scope, start, end), vectors in groups.items()
-    ]
-    return sorted(segments, key=lambda s: (s.scope != "video", s.start_sec, s.end_sec))
-
-
-def text_token_bound(text: str) -> int:
-    """An upper bound on a text's token count, whatever the tokenizer: UTF-8 bytes + 2.
-
-    TwelveLabs does not publish Marengo's tokenizer. Byte-level tokenizers (BPE, SentencePiece
-    with byte fallback) never make a token shorter than one byte, so bytes plus the two special
-    tokens is never below the real count: a text within this bound is never too long for the API
-    (English averages ~4 bytes a token, so this refuses some texts the API would take).
-    """
-    return len(text.encode("utf-8")) + 2
-
-
 #: Where each public name of the embedding step lives (loaded when first asked for).
 _PARTS = {
     ".embed_cache": ("EmbeddingCache", "TaskJournal"),  # kept on disk
     ".embed_requests": ("RetryPolicy", "WindowBudget", "storage_signer"),  # retries, 429s, budgets, URLs
-    ".twelvelabs_embedder": ("PollPolicy", "TwelveLabsEmbedder"),  # the real SDK, Embed API v2
+    ".twelvelabs_embedder": ("PollPolicy", "TwelveLabsEmbedder", "text_token_bound"),  # Embed API v2
     # offline: what answers instead of TwelveLabs (the shipped vectors, the local text model)
     "vidrec_standins.offline_embedder": ("SampleEmbedder",),
     "vidrec_standins.local_text": ("LocalTextEmbedder", "local_model_available"),

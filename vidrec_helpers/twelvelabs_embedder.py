@@ -11,7 +11,7 @@ import itertools
 import logging
 import math
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
@@ -31,19 +31,13 @@ from .embed_requests import (
     storage_signer,
     warn_if_private,
 )
-from .embeddings import (
-    EmbeddingError,
-    EmbeddingTimeoutError,
-    check_embedding,
-    segments_from_data,
-    text_token_bound,
-    vector_problem,
-)
-from .records import VideoEmbedding, VideoSource, unit
+from .embeddings import EmbeddingError, EmbeddingTimeoutError, check_embedding, vector_problem
+from .records import Segment, VideoEmbedding, VideoSource, unit
 from .samples import SAMPLE_DIMENSION, SAMPLE_MODEL
 
 if TYPE_CHECKING:
     from twelvelabs import TwelveLabs
+    from twelvelabs.types import EmbeddingData
 
 logger = logging.getLogger(__name__)
 
@@ -53,6 +47,52 @@ MARENGO_TEXT_TOKENS = {"marengo3.0": 500, "marengo3.5": 2000}
 #: visual + audio: valid for both Marengo 3.0 and 3.5 ("transcription" requires 3.0).
 DEFAULT_EMBEDDING_OPTIONS = ("visual", "audio")
 EMBEDDING_SCOPES = ["clip", "asset"]
+
+
+def _combine(vectors: dict[str, np.ndarray]) -> np.ndarray:
+    """One vector per segment: the server's fused vector if present, else the mean of the options."""
+    if "fused" in vectors:
+        return vectors["fused"]
+    try:
+        return unit(np.mean(list(vectors.values()), axis=0))
+    except ValueError:  # options that cancel out exactly: keep the first
+        return next(iter(vectors.values()))
+
+
+def segments_from_data(
+    data: Iterable[EmbeddingData], duration: float | None = None
+) -> list[Segment]:
+    """Map Embed v2 results to segments: 'asset' -> video, 'clip' -> clip, options combined.
+
+    Marengo returns one vector per embedding option (visual, audio, ...) per segment, all in one
+    space. We keep one vector per segment, the mean of the unit option vectors, so the index holds
+    one point per segment; a 'fused' vector (embedding_type=['fused_embedding']) is kept as is.
+    """
+    groups: dict[tuple[str, float, float], dict[str, np.ndarray]] = {}
+    for item in data:
+        scope = {"asset": "video", "clip": "clip"}.get(str(item.embedding_scope))
+        if scope is None:
+            continue
+        start = float(item.start_sec or 0.0)
+        end = float(item.end_sec if item.end_sec is not None else (duration or 0.0))
+        option = str(item.embedding_option or "default")
+        groups.setdefault((scope, start, end), {})[option] = unit(item.embedding)
+    segments = [
+        Segment(scope, start, end, _combine(vectors))
+        for (scope, start, end), vectors in groups.items()
+    ]
+    return sorted(segments, key=lambda s: (s.scope != "video", s.start_sec, s.end_sec))
+
+
+def text_token_bound(text: str) -> int:
+    """An upper bound on a text's token count, whatever the tokenizer: UTF-8 bytes + 2.
+
+    TwelveLabs does not publish Marengo's tokenizer. Byte-level tokenizers (BPE, SentencePiece
+    with byte fallback) never make a token shorter than one byte, so bytes plus the two special
+    tokens is never below the real count: a text within this bound is never too long for the API
+    (English averages ~4 bytes a token, so this refuses some texts the API would take).
+    """
+    return len(text.encode("utf-8")) + 2
 
 
 @dataclass(frozen=True)
