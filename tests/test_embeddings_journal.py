@@ -70,15 +70,14 @@ def test_a_failed_task_is_forgotten_so_the_next_run_creates_a_new_one():
 
 
 def test_entries_older_than_the_seven_day_retention_are_dropped(tmp_path):
-    now = [1_000_000.0]
-    journal = TaskJournal(tmp_path, clock=lambda: now[0])
-    journal.record("key", "task-1", "v1", now[0])
-    now[0] += 6 * 24 * 3600
-    assert journal.find("key") == "task-1"
-    now[0] += 2 * 24 * 3600
+    journal, day = TaskJournal(tmp_path), 24 * 3600
+    journal.record("six days", "task-1", "v1", time.time() - 6 * day)
+    journal.record("eight days", "task-2", "v2", time.time() - 8 * day)
+    assert journal.find("six days") == "task-1" and journal.find("eight days") is None
+    journal.record("eight days", "task-2", "v2", time.time() - 8 * day)
     (tmp_path / "other.999999999.x.tmp").write_text("{")  # left by a killed run (no such pid)
-    TaskJournal(tmp_path, clock=lambda: now[0])  # the next run opens the journal
-    assert list(tmp_path.iterdir()) == [] and journal.find("key") is None
+    TaskJournal(tmp_path)  # the next run opens the journal
+    assert [file.name for file in tmp_path.iterdir()] == ["six days.json"]
 
 
 def test_two_writers_never_leave_a_half_written_entry(tmp_path, caplog):

@@ -164,11 +164,8 @@ class TaskJournal:
     Opening it drops the entries older than the retention and the temporary files a killed
     run left."""
 
-    def __init__(
-        self, directory: str | os.PathLike[str], clock: Callable[[], float] = time.time
-    ) -> None:
+    def __init__(self, directory: str | os.PathLike[str]) -> None:
         self.directory = resolve_path(directory)
-        self._clock = clock
         for file in self.directory.glob("*.json") if self.directory.is_dir() else ():
             self.find(file.stem)
         remove_orphans(self.directory)
@@ -190,7 +187,7 @@ class TaskJournal:
         except (OSError, ValueError, KeyError, TypeError) as error:
             logger.warning("task journal entry %s is unreadable (%s); ignoring it", file, error)
             return None
-        if self._clock() - created > TASK_RETENTION_SECONDS:
+        if time.time() - created > TASK_RETENTION_SECONDS:
             self.forget(key)
             return None
         return task_id
