@@ -17,9 +17,9 @@ from vidrec_helpers.embeddings import (
     SampleEmbedder,
     TwelveLabsEmbedder,
     make_embedder,
-    segments_from_data,
 )
 from vidrec_helpers.records import VideoSource
+from vidrec_helpers.twelvelabs_embedder import segments_from_data
 from vidrec_standins.twelvelabs import TwelveLabsStandIn
 
 FAST_POLL = PollPolicy(initial=0.01, factor=1.5, maximum=0.05, timeout=10.0)

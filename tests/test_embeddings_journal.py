@@ -10,7 +10,7 @@ import time
 import pytest
 from standin_fixtures import fake_settings
 
-from vidrec_helpers.embed_cache import JournalEntry, TaskJournal
+from vidrec_helpers.embed_cache import TaskJournal
 from vidrec_helpers.embed_requests import private_host
 from vidrec_helpers.embeddings import EmbeddingError, EmbeddingTimeoutError, PollPolicy, RetryPolicy
 from vidrec_helpers.records import VideoSource
@@ -70,15 +70,14 @@ def test_a_failed_task_is_forgotten_so_the_next_run_creates_a_new_one():
 
 
 def test_entries_older_than_the_seven_day_retention_are_dropped(tmp_path):
-    now = [1_000_000.0]
-    journal = TaskJournal(tmp_path, clock=lambda: now[0])
-    journal.record("key", JournalEntry("task-1", "v1", "marengo3.0", now[0]))
-    now[0] += 6 * 24 * 3600
-    assert journal.find("key").task_id == "task-1"
-    now[0] += 2 * 24 * 3600
+    journal, day = TaskJournal(tmp_path), 24 * 3600
+    journal.record("six days", "task-1", "v1", time.time() - 6 * day)
+    journal.record("eight days", "task-2", "v2", time.time() - 8 * day)
+    assert journal.find("six days") == "task-1" and journal.find("eight days") is None
+    journal.record("eight days", "task-2", "v2", time.time() - 8 * day)
     (tmp_path / "other.999999999.x.tmp").write_text("{")  # left by a killed run (no such pid)
-    journal.prune()
-    assert journal.find("key") is None and list(tmp_path.iterdir()) == []
+    TaskJournal(tmp_path)  # the next run opens the journal
+    assert [file.name for file in tmp_path.iterdir()] == ["six days.json"]
 
 
 def test_two_writers_never_leave_a_half_written_entry(tmp_path, caplog):
@@ -87,16 +86,14 @@ def test_two_writers_never_leave_a_half_written_entry(tmp_path, caplog):
 
     def write(journal: TaskJournal, name: str) -> None:
         for n in range(200):
-            journal.record(
-                "same-video", JournalEntry(f"{name}-{n}", "v1", "marengo3.0", time.time())
-            )
+            journal.record("same-video", f"{name}-{n}", "v1", time.time())
 
     def read() -> None:
         while True:
             writing = any(thread.is_alive() for thread in threads[:2])
-            entry = first.find("same-video")
-            if entry is not None:
-                found.append(entry.task_id)
+            task_id = first.find("same-video")
+            if task_id is not None:
+                found.append(task_id)
             if not writing:
                 break
 

@@ -351,3 +351,30 @@ def test_ingest_poll_timeout_journals_a_slow_task_for_the_next_run(live, tmp_pat
     (message,) = report.failed.values()
     assert "still processing after 1 s" in message and "journaled" in message
     assert fake.requests["create"] == 1
+
+
+def test_live_ingest_probes_each_file_once_and_signs_each_url_once(live, tmp_path, monkeypatch):
+    fake, settings, run = live
+    from vidrec_helpers import video_checks
+
+    probed, signed = [], []
+    real_probe, real_sign = video_checks.probe_video, storage.playable_url
+
+    def probe(path):
+        probed.append(str(path))
+        return real_probe(path)
+
+    def sign(client, bucket, key, **kwargs):
+        signed.append(key)
+        return real_sign(client, bucket, key, **kwargs)
+
+    monkeypatch.setattr(video_checks, "probe_video", probe)
+    monkeypatch.setattr(storage, "playable_url", sign)
+    monkeypatch.setattr(storage, "presign", sign)
+    videos = [make_video(tmp_path / f"once {n}.mp4", seconds=5, seed=20 + n) for n in range(2)]
+    report = run(videos, client=memory_client())
+    assert len(report.embedded) == 2 and fake.requests["create"] == 2
+    ours = sorted(path for path in probed if path.startswith(str(tmp_path)))  # not the stand-in's
+    assert ours == sorted(map(str, videos))  # checked before upload, not again by the embedder
+    assert len(signed) == 2 and len(set(signed)) == 2  # each signed right before its task
+    assert all("X-Amz-Signature" in url for url in fake.created_urls)

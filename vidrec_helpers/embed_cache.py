@@ -1,17 +1,14 @@
 """What the embedding step keeps on disk, so nothing is paid for twice.
 
 - `EmbeddingCache`: one .npz per video, keyed by content hash + model + options. Vectors are
-  checked (width, finite, non-zero) before they are cached and when they are read: a bad file
-  is set aside as `*.bad` with a warning naming it (never deleted, never used), and that video
-  is embedded again.
+  checked before they are cached and when they are read: a bad file is set aside as `*.bad`
+  with a warning naming it (never deleted, never used), and that video is embedded again.
 - `TaskJournal`, beside it: each created task's id, written as soon as `tasks.create` returns,
   so a timeout, Ctrl-C or crash resumes polling that task instead of paying for a new one.
-  TwelveLabs keeps task results 7 days ("Embeddings are stored for seven days", `tasks.list`),
-  so older entries are dropped.
+  TwelveLabs keeps task results 7 days (`tasks.list`), so older entries are dropped.
 
-Every file is written to a temporary name (`<name>.<pid>.<random>.tmp`) then renamed, so two
-processes at once never see half a file, and orphans of a killed run can be told from files
-another running ingest is still writing.
+Files are written to `<name>.<pid>.<random>.tmp`, then renamed: two processes never see half a
+file, and a killed run's leftovers are told apart from files another ingest is writing.
 """
 
 from __future__ import annotations
@@ -24,7 +21,7 @@ import tempfile
 import time
 import zipfile
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import IO, Any
 
@@ -88,10 +85,11 @@ class EmbeddingCache:
     """Embeddings on disk, one .npz per video (see the module docstring)."""
 
     def __init__(self, directory: str | os.PathLike[str] | None = None) -> None:
-        """Files go to `directory`, by default `<VIDREC_CACHE_DIR>/embeddings`."""
+        """Files go to `directory`, by default `<VIDREC_CACHE_DIR>/embeddings`; the temporary
+        files a killed run left there are removed."""
         default = Path(get_settings().cache_dir) / "embeddings"
         self.directory = resolve_path(directory if directory is not None else default)
-        self.set_aside: list[Path] = []
+        remove_orphans(self.directory)
 
     @staticmethod
     def key(content_hash: str, model: str, options: Mapping[str, Any] | None = None) -> str:
@@ -119,7 +117,6 @@ class EmbeddingCache:
         except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as error:
             target = file.with_suffix(".bad")  # kept for inspection, never used again
             os.replace(file, target)
-            self.set_aside.append(target)
             message = "cache file %s is unusable (%s): set aside as %s; embedding that video again"
             logger.warning(message, file, error, target.name)
             return None
@@ -143,10 +140,6 @@ class EmbeddingCache:
             ),
         )
 
-    def remove_orphans(self) -> list[Path]:
-        """Delete the temporary files a killed run left (see `remove_orphans`)."""
-        return remove_orphans(self.directory)
-
 
 def _read_npz(file: Path, content_hash: str, model: str, dimension: int | None) -> VideoEmbedding:
     """Read and validate one cache file; raise ValueError/KeyError/... when it is not right."""
@@ -156,62 +149,49 @@ def _read_npz(file: Path, content_hash: str, model: str, dimension: int | None) 
         starts, ends, scopes = archive["starts"], archive["ends"], archive["scopes"]
     if meta.get("content_hash") != content_hash or meta.get("model") != model:
         raise ValueError("it belongs to another video or model")
-    if vectors.ndim != 2 or not (len(vectors) == len(starts) == len(ends) == len(scopes) > 0):
-        raise ValueError("its arrays do not line up")
     if (problem := vector_problem(vectors, dimension)) or set(map(str, scopes)) - {"video", "clip"}:
         raise ValueError(f"it holds {problem or 'an unknown scope'}")
-    segments = [
+    segments = [  # arrays of different lengths: ValueError from zip
         Segment(str(scope), float(start), float(end), vector)
         for scope, start, end, vector in zip(scopes, starts, ends, vectors, strict=True)
     ]
     return VideoEmbedding(meta["video_id"], content_hash, model, segments)
 
 
-@dataclass(frozen=True)
-class JournalEntry:
-    """One created task: which video it embeds, and when it was created (epoch seconds)."""
-
-    task_id: str
-    video_id: str
-    model: str
-    created: float
-
-
 class TaskJournal:
-    """Created tasks by cache key (`<cache dir>/tasks/<key>.json`), safe for several processes."""
+    """Created tasks by cache key (`<cache dir>/tasks/<key>.json`), safe for several processes.
 
-    def __init__(
-        self, directory: str | os.PathLike[str], clock: Callable[[], float] = time.time
-    ) -> None:
+    Opening it drops the entries older than the retention and the temporary files a killed
+    run left."""
+
+    def __init__(self, directory: str | os.PathLike[str]) -> None:
         self.directory = resolve_path(directory)
-        self._clock = clock
+        for file in self.directory.glob("*.json") if self.directory.is_dir() else ():
+            self.find(file.stem)
+        remove_orphans(self.directory)
 
-    def record(self, key: str, entry: JournalEntry) -> None:
-        """Store an entry atomically, as soon as its task exists."""
-        text = json.dumps(asdict(entry)).encode("utf-8")
+    def record(self, key: str, task_id: str, video_id: str, created: float) -> None:
+        """Store a task (created at `created`, epoch s) atomically, as soon as it exists."""
+        entry = {"task_id": task_id, "video_id": video_id, "created": created}
+        text = json.dumps(entry).encode("utf-8")
         write_atomically(self.directory / f"{key}.json", lambda handle: handle.write(text))
 
-    def find(self, key: str) -> JournalEntry | None:
-        """The entry for `key` if younger than the API's retention (older ones are dropped), else None."""
+    def find(self, key: str) -> str | None:
+        """The task id for `key` if younger than the API's retention (older ones are dropped)."""
         file = self.directory / f"{key}.json"
         try:
-            entry = JournalEntry(**json.loads(file.read_text(encoding="utf-8")))
+            entry = json.loads(file.read_text(encoding="utf-8"))
+            task_id, created = str(entry["task_id"]), float(entry["created"])
         except FileNotFoundError:
             return None
-        except (OSError, ValueError, TypeError) as error:
+        except (OSError, ValueError, KeyError, TypeError) as error:
             logger.warning("task journal entry %s is unreadable (%s); ignoring it", file, error)
             return None
-        if self._clock() - entry.created > TASK_RETENTION_SECONDS:
+        if time.time() - created > TASK_RETENTION_SECONDS:
             self.forget(key)
             return None
-        return entry
+        return task_id
 
     def forget(self, key: str) -> None:
         """Drop an entry (its task is cached, failed or expired)."""
         (self.directory / f"{key}.json").unlink(missing_ok=True)
-
-    def prune(self) -> None:
-        """Drop every entry older than the retention, and temporary files a killed run left."""
-        for file in self.directory.glob("*.json") if self.directory.is_dir() else ():
-            self.find(file.stem)
-        remove_orphans(self.directory)

@@ -1,12 +1,10 @@
-"""How requests to TwelveLabs are retried and paced (429s by the documented rules, budgets), and
-the video URL they carry (below).
+"""One request to TwelveLabs: retried, paced, its failure explained; and the video URL it carries.
 
-TwelveLabs counts requests per minute and minutes of video per hour, per plan (docs: "Rate
-limits"), answers 429 when a window is full, and sends `X-Ratelimit-Limit`, `-Remaining`, `-Used`
-and `-Reset` (the UTC epoch second when the window resets); a 429 need not carry `Retry-After`.
-So after a 429 we wait as told (Retry-After, else until X-Ratelimit-Reset), and with neither we
-wait out a whole one-minute window. The SDK's own retries are off: it retries POSTs (a second
-`tasks.create` may pay twice) and caps Retry-After at 30 s (shorter than a one-minute window).
+TwelveLabs counts requests per minute and minutes of video per hour, per plan, and answers 429
+when a window is full, with `X-Ratelimit-Reset` (the UTC epoch second the window resets) but not
+always `Retry-After`. So after a 429 we wait as told (Retry-After, else until X-Ratelimit-Reset),
+else a whole one-minute window. The SDK's own retries stay off: they would repeat a POST (a
+second `tasks.create` may pay twice) and cap Retry-After at 30 s.
 """
 
 from __future__ import annotations
@@ -27,7 +25,8 @@ import httpx
 import pydantic
 from tenacity import RetryCallState, wait_random_exponential
 
-from .config import VidrecError
+from .config import Settings, VidrecError
+from .embeddings import EmbeddingError
 
 logger = logging.getLogger(__name__)
 
@@ -41,7 +40,7 @@ class RetryPolicy:
     maximum: float = 30.0
     untold_wait: float = 61.0  # a 429 with neither header: outlast a one-minute window
     rate_limited_for: float = 30 * 60.0
-    max_retry_after: float = 3600.0  # the longest told wait we accept (not 30 s, as the SDK)
+    max_retry_after: float = 3600.0  # the longest told wait we accept (the SDK's: 30 s)
 
     def wait(self, state: RetryCallState) -> float:
         """Tenacity wait: as the server says, else a one-minute window for a 429, else backoff."""
@@ -96,9 +95,8 @@ def may_have_created(error: BaseException) -> bool:
 class WindowBudget:
     """At most `capacity` units (requests, or seconds of video) in any `window` seconds, all threads.
 
-    A sliding log, not pyrate-limiter/limits: they count whole units and refuse an amount above
-    the limit, while a video's duration (float seconds) counts against the hourly budget and a
-    video longer than the whole budget must still go through alone. Waits outside the lock.
+    A sliding log: a video's duration counts in float seconds, and a video longer than the whole
+    budget still goes through, alone in its window. Waits outside the lock.
     """
 
     def __init__(
@@ -151,8 +149,6 @@ def explain_failure(
     action: str, error: Exception, policy: RetryPolicy, base_url: str, mask: Callable[[str], str]
 ) -> Exception:
     """A learner-facing error for a failed SDK call, secrets masked."""
-    from .embeddings import EmbeddingError
-
     if isinstance(error, VidrecError):
         return error
     attempts = f"after {policy.attempts} attempts"
@@ -179,13 +175,28 @@ def explain_failure(
 
 
 # ----- the video URL -------------------------------------------------------------------------
-# TwelveLabs fetches the video from its URL when the task is created and while it runs, so the
-# URL must be reachable from the internet (not localhost or a private network) and valid for the
-# whole task. A presigned URL lasts at most 7 days (SigV4), and with temporary credentials (STS,
-# SSO, an assumed role) never longer than the session that signed it: signing right before each
+# TwelveLabs fetches the video while the task runs, so its URL must be reachable from the
+# internet and valid for the whole task. A presigned URL lasts at most 7 days (SigV4), and never
+# longer than the temporary credentials (STS, SSO) that signed it: signing right before each
 # task keeps that window as short as the task itself.
 
 ALLOW_PRIVATE_VARIABLE = "VIDREC_ALLOW_PRIVATE_URLS"
+
+
+def storage_signer(settings: Settings) -> Callable[[str, int], str]:
+    """Sign S3 keys with `storage.playable_url`: one S3 client for all tasks, made on first use."""
+    client: list[Any] = []
+    lock = threading.Lock()  # 32 tasks start at once: build one client, not one each
+
+    def sign(key: str, seconds: int) -> str:
+        from .storage import bucket_name, playable_url, s3_client
+
+        with lock:
+            if not client:
+                client.extend((s3_client(settings), bucket_name(settings)))
+        return playable_url(client[0], client[1], key, expires=seconds)
+
+    return sign
 
 
 def private_host(url: str) -> str | None:

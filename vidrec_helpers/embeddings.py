@@ -1,25 +1,35 @@
-"""Turn videos and text into vectors: the `Embedder` protocol, its errors, and `make_embedder`.
+"""Turn videos and text into vectors: the `Embedder` protocol, its errors, `make_embedder`, and
+`embed_many` (many videos at once: cache first, tasks in flight together, failures recorded).
 
 Every backend follows the `Embedder` protocol, so the rest of the tutorial does not care which
-one it has. The step's parts live in modules named after it and are imported from here on first
-use (`_PARTS` says where each lives). Vectors are checked (width, finite values, non-zero
-length) before anything keeps them.
+one it has. Its parts live in modules named after them, imported from here on first use
+(`_PARTS`). Vectors are checked (width, finite values, non-zero length) before anything keeps them.
 """
 
 from __future__ import annotations
 
 import importlib
-import threading
-from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any, Protocol
+import logging
+import time
+from collections.abc import Iterable
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
-from .config import Settings, VidrecError, get_settings
-from .records import Segment, VideoEmbedding, VideoSource, unit
+from .config import Settings, VidrecError, get_settings, mask_secrets
+from .records import VideoEmbedding, VideoSource
 
 if TYPE_CHECKING:
-    from twelvelabs.types import EmbeddingData
+    from .embed_cache import EmbeddingCache
+
+logger = logging.getLogger(__name__)
+
+#: Tasks in flight at once (matches the S3 client's connection pool in storage.py). The work
+#: happens on TwelveLabs' servers and the client only waits, so a batch takes about as long as
+#: its slowest task only when (nearly) all are in flight together (bench/ingestion.py).
+DEFAULT_CONCURRENCY = 32
 
 
 class EmbeddingError(VidrecError):
@@ -66,58 +76,11 @@ def check_embedding(embedding: VideoEmbedding, dimension: int | None = None) -> 
     return embedding
 
 
-def _combine(vectors: dict[str, np.ndarray]) -> np.ndarray:
-    """One vector per segment: the server's fused vector if present, else the mean of the options."""
-    if "fused" in vectors:
-        return vectors["fused"]
-    try:
-        return unit(np.mean(list(vectors.values()), axis=0))
-    except ValueError:  # options that cancel out exactly: keep the first
-        return next(iter(vectors.values()))
-
-
-def segments_from_data(
-    data: Iterable[EmbeddingData], duration: float | None = None
-) -> list[Segment]:
-    """Map Embed v2 results to segments: 'asset' -> video, 'clip' -> clip, options combined.
-
-    Marengo returns one vector per embedding option (visual, audio, ...) per segment, all in one
-    space. We keep one vector per segment, the mean of the unit option vectors, so the index holds
-    one point per segment; a 'fused' vector (embedding_type=['fused_embedding']) is kept as is.
-    """
-    groups: dict[tuple[str, float, float], dict[str, np.ndarray]] = {}
-    for item in data:
-        scope = {"asset": "video", "clip": "clip"}.get(str(item.embedding_scope))
-        if scope is None:
-            continue
-        start = float(item.start_sec or 0.0)
-        end = float(item.end_sec if item.end_sec is not None else (duration or 0.0))
-        option = str(item.embedding_option or "default")
-        groups.setdefault((scope, start, end), {})[option] = unit(item.embedding)
-    segments = [
-        Segment(scope, start, end, _combine(vectors))
-        for (scope, start, end), vectors in groups.items()
-    ]
-    return sorted(segments, key=lambda s: (s.scope != "video", s.start_sec, s.end_sec))
-
-
-def text_token_bound(text: str) -> int:
-    """An upper bound on a text's token count, whatever the tokenizer: UTF-8 bytes + 2.
-
-    TwelveLabs does not publish Marengo's tokenizer. Byte-level tokenizers (BPE, SentencePiece
-    with byte fallback) never make a token shorter than one byte, so bytes plus the two special
-    tokens is never below the real count: a text within this bound is never too long for the API
-    (English averages ~4 bytes a token, so this refuses some texts the API would take).
-    """
-    return len(text.encode("utf-8")) + 2
-
-
 #: Where each public name of the embedding step lives (loaded when first asked for).
 _PARTS = {
-    ".embed_batch": ("DEFAULT_CONCURRENCY", "EmbedReport", "embed_many"),  # many videos at once
-    ".embed_cache": ("EmbeddingCache", "JournalEntry", "TaskJournal"),  # kept on disk
-    ".embed_requests": ("RetryPolicy", "WindowBudget"),  # retries, 429s, rate budgets
-    ".twelvelabs_embedder": ("PollPolicy", "TwelveLabsEmbedder"),  # the real SDK, Embed API v2
+    ".embed_cache": ("EmbeddingCache", "TaskJournal"),  # kept on disk
+    ".embed_requests": ("RetryPolicy", "WindowBudget", "storage_signer"),  # retries, 429s, budgets, URLs
+    ".twelvelabs_embedder": ("PollPolicy", "TwelveLabsEmbedder", "text_token_bound"),  # Embed API v2
     # offline: what answers instead of TwelveLabs (the shipped vectors, the local text model)
     "vidrec_standins.offline_embedder": ("SampleEmbedder",),
     "vidrec_standins.local_text": ("LocalTextEmbedder", "local_model_available"),
@@ -130,22 +93,6 @@ def __getattr__(name: str) -> object:
     if name not in _WHERE:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     return getattr(importlib.import_module(_WHERE[name], __package__), name)
-
-
-def storage_signer(settings: Settings) -> Callable[[str, int], str]:
-    """Sign S3 keys with `storage.playable_url` (the S3 client and bucket name on first use)."""
-    client: list[Any] = []
-    lock = threading.Lock()  # 32 tasks start at once: build one client, not one each
-
-    def sign(key: str, seconds: int) -> str:
-        from .storage import bucket_name, playable_url, s3_client
-
-        with lock:
-            if not client:
-                client.extend((s3_client(settings), bucket_name(settings)))
-        return playable_url(client[0], client[1], key, expires=seconds)
-
-    return sign
 
 
 def make_embedder(
@@ -167,6 +114,108 @@ def make_embedder(
     if settings.mode == "live":
         from .twelvelabs_embedder import PollPolicy, TwelveLabsEmbedder
 
-        poll = PollPolicy(timeout=poll_timeout)
-        return TwelveLabsEmbedder(settings, poll=poll, url_signer=storage_signer(settings))
+        return TwelveLabsEmbedder(settings, poll=PollPolicy(timeout=poll_timeout))
     return SampleEmbedder(sample_clips_via_sdk=sample_clips_via_sdk, poll_timeout=poll_timeout)
+
+
+# ----- many videos at once -------------------------------------------------------------------
+
+
+@dataclass
+class EmbedReport:
+    """What `embed_many` did: every embedding (new or cached), which came from the cache, what failed."""
+
+    embedded: dict[str, VideoEmbedding] = field(default_factory=dict)
+    from_cache: list[str] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    @property
+    def new(self) -> list[str]:
+        """Ids embedded by this run (not from the cache)."""
+        cached = set(self.from_cache)
+        return [video_id for video_id in self.embedded if video_id not in cached]
+
+    def summary(self) -> str:
+        """One line for a notebook or the CLI."""
+        return (
+            f"{len(self.embedded)} embedded ({len(self.new)} new, {len(self.from_cache)} from cache), "
+            f"{len(self.failed)} failed, in {self.seconds:.1f} s"
+        )
+
+
+def _outcome(
+    embedder: Embedder, source: VideoSource, cache: EmbeddingCache | None, options: dict
+) -> tuple[VideoEmbedding | None, str | None]:
+    """Embed one video, check its vectors, cache it, drop its journaled task; or say why not."""
+    try:
+        embedding = check_embedding(embedder.embed_video(source), embedder.dimension)
+        if cache is not None:
+            cache.store(embedding, options)
+    except Exception as error:  # noqa: BLE001 - recorded per video, the batch goes on
+        text = str(error) if isinstance(error, VidrecError) else f"{type(error).__name__}: {error}"
+        return None, mask_secrets(text)
+    getattr(embedder, "forget_task", lambda source: None)(source)  # its journaled task
+    return embedding, None
+
+
+def embed_many(
+    embedder: Embedder,
+    sources: Iterable[VideoSource],
+    *,
+    concurrency: int = DEFAULT_CONCURRENCY,
+    cache: EmbeddingCache | None = None,
+    progress: bool = True,
+) -> EmbedReport:
+    """Embed videos with up to `concurrency` tasks in flight, cache first, failures recorded.
+
+    A video that waits on a service goes to a thread pool; a local lookup (`waits_for` False)
+    runs in the caller's thread. On Ctrl-C no new task starts, the tasks already in flight finish
+    and are cached (they are paid for), then the interruption propagates; a re-run resumes with
+    only the missing videos (and a task cut short resumes from the task journal).
+    """
+    started = time.monotonic()
+    unique = list({source.video_id: source for source in sources}.values())
+    options = dict(getattr(embedder, "options", {}) or {})
+    waits_for = getattr(embedder, "waits_for", lambda source: True)
+    results: dict[str, tuple[VideoEmbedding | None, str | None]] = {}
+    if progress:
+        from tqdm.auto import tqdm  # in Jupyter, the notebook widget
+    else:
+        from tqdm import tqdm  # tqdm.auto would load ipywidgets in Jupyter for a hidden bar
+    bar = tqdm(
+        total=len(unique), desc=f"embedding ({embedder.model})", unit="video", disable=not progress
+    )
+    pool = ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="vidrec-embed")
+    futures: dict[Future, VideoSource] = {}
+    from_cache = []
+    try:
+        for source in unique:
+            key = (source.content_hash, embedder.model, options, source.video_id)
+            if cache is not None and (found := cache.load(*key, embedder.dimension)) is not None:
+                from_cache.append(source.video_id)
+                results[source.video_id] = found, None
+                bar.update(1)
+            elif waits_for(source):
+                futures[pool.submit(_outcome, embedder, source, cache, options)] = source
+            else:
+                results[source.video_id] = _outcome(embedder, source, cache, options)
+                bar.update(1)
+        for future in as_completed(futures):
+            results[futures[future].video_id] = future.result()
+            bar.update(1)
+    except BaseException:
+        if running := sum(future.running() for future in futures):
+            message = "interrupted: finishing %d task(s) already in flight, then stopping"
+            logger.warning(message, running)
+        raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+        bar.close()
+    ordered = [(video_id, results[video_id]) for video_id in (s.video_id for s in unique)]
+    return EmbedReport(
+        embedded={video_id: found for video_id, (found, _) in ordered if found is not None},
+        from_cache=from_cache,
+        failed={video_id: error for video_id, (_, error) in ordered if error is not None},
+        seconds=time.monotonic() - started,
+    )

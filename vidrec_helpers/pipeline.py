@@ -27,12 +27,11 @@ from .index import (
 )
 from .records import NotAFileError, VideoSource, file_sha256, text_sha256
 from .samples import load_catalog, sample_video_dir, video_text
-from .storage import VIDEO_TYPES, UploadResult, presign, printable, s3_client, upload_sources
+from .storage import VIDEO_TYPES, printable, upload_sources
 from .video_checks import check_video
 
-#: Most files uploaded at once, whatever the embedding concurrency: uploads share one network
-#: link, and boto3 sends each large file in up to 4 parts of 8 MB at once (storage.TRANSFER_CONFIG),
-#: so 32 large files at once would hold ~1 GB of parts in memory for no gain in speed.
+#: Most files uploaded at once, whatever the embedding concurrency: uploads share one link, and
+#: each large file goes in up to 4 parts of 8 MB at once (storage.TRANSFER_CONFIG).
 UPLOAD_CONCURRENCY = 8
 
 
@@ -76,10 +75,6 @@ def failure_key(source: VideoSource) -> str:
     return str(source.path) if source.path is not None else source.video_id
 
 
-def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "video"
-
-
 def _expand(paths: Iterable[str | Path]) -> list[Path]:
     """Files as given, and the video files inside any folder given (sorted)."""
     found: list[Path] = []
@@ -109,7 +104,8 @@ def sources_from_paths(paths: Iterable[str | Path]) -> tuple[list[VideoSource], 
         except OSError as error:
             failed[str(path)] = f"cannot read {path}: {error.strerror or error}; check the path"
         else:
-            video_id, title = f"{_slug(path.stem)}-{content_hash[:8]}", path.stem.replace("_", " ")
+            slug = re.sub(r"[^a-z0-9]+", "-", path.stem.lower()).strip("-") or "video"
+            video_id, title = f"{slug}-{content_hash[:8]}", path.stem.replace("_", " ")
             own = VideoSource(video_id, content_hash, path, title=title, filename=path.name)
             sources.append(replace(samples.get(content_hash, own), path=path))
     return sources, failed
@@ -143,22 +139,18 @@ def default_sources(settings: Settings) -> list[VideoSource]:
     return [s for s in catalog_sources() if s.path is not None]
 
 
-def _shipped(path: Path) -> bool:
-    """True for a clip in the repository's sample folder (tests/test_sample_videos.py checks them)."""
-    return path.parent.resolve() == sample_video_dir().resolve()
-
-
 def _check_files(
     sources: list[VideoSource], report: IngestReport, mode: str = "live"
 ) -> list[VideoSource]:
     """Validate each file before paying for it, and note its duration; a bad file is reported.
 
-    Offline nothing is paid for and the shipped clips are known good, so they are not probed
+    Each file is probed once, here (the embedder uses the duration). Offline nothing is paid for
+    and the shipped clips are known good (tests/test_sample_videos.py), so they are not probed
     (probing loads PyAV, ~0.2 s of an offline start): their duration comes from the catalog.
     """
-    good = []
+    good, shipped = [], sample_video_dir().resolve()
     for source in sources:
-        if source.path is None or (mode == "offline" and _shipped(source.path)):
+        if source.path is None or (mode == "offline" and source.path.parent.resolve() == shipped):
             good.append(source)
             continue
         try:
@@ -174,20 +166,20 @@ def _check_files(
 
 def _upload(
     sources: list[VideoSource], settings: Settings, report: IngestReport, concurrency: int
-) -> None:
-    """Upload the files, fill in each source's S3 key and playable URL."""
+) -> list[VideoSource]:
+    """Upload the files, fill in each source's S3 key (the embedder signs its URL right before
+    its task); return the sources whose upload did not fail."""
     with_files = [s for s in sources if s.path is not None]
     if not with_files:
-        return
-    client = s3_client(settings)
+        return sources
     concurrency = min(concurrency, UPLOAD_CONCURRENCY)
-    outcomes = upload_sources(with_files, settings, client, concurrency)
+    outcomes = upload_sources(with_files, settings, concurrency=concurrency)
     for source, outcome in zip(with_files, outcomes, strict=True):
-        if not isinstance(outcome, UploadResult):
+        if not outcome.ok:
             report.failed[failure_key(source)] = outcome.error
-            continue
-        (report.uploaded if outcome.uploaded else report.upload_skipped).append(source.video_id)
-        source.url = presign(client, outcome.bucket, outcome.key)
+        else:
+            (report.uploaded if outcome.uploaded else report.upload_skipped).append(source.video_id)
+    return [source for source in sources if failure_key(source) not in report.failed]
 
 
 def ingest(
@@ -227,22 +219,17 @@ def ingest(
 
     sources = _check_files(sources, report, settings.mode)
     if upload:
-        _upload(sources, settings, report, concurrency)
-    sources = [s for s in sources if failure_key(s) not in report.failed]
+        sources = _upload(sources, settings, report, concurrency)
     # identical copies share a video id and give the same points: embed one of them
-    by_id: dict[str, VideoSource] = {}
-    for source in sources:
-        by_id.setdefault(source.video_id, source)
-    sources = list(by_id.values())
-
+    by_id = {source.video_id: source for source in sources}
     cache = EmbeddingCache(resolve_path(settings.cache_dir)) if use_cache else None
     embedded = embed_many(
-        embedder, sources, concurrency=concurrency, cache=cache, progress=progress
+        embedder, by_id.values(), concurrency=concurrency, cache=cache, progress=progress
     )
     report.from_cache = sorted(embedded.from_cache)
     report.embedded = sorted(embedded.new)
     for video_id, reason in embedded.failed.items():
-        report.failed[failure_key(by_id[video_id]) if video_id in by_id else video_id] = reason
+        report.failed[failure_key(by_id[video_id])] = reason
 
     ensure_collection(client, collection, embedder.model, embedder.dimension)
     points = (

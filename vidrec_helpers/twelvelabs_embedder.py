@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import itertools
 import logging
+import math
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
@@ -19,7 +20,7 @@ import numpy as np
 from tenacity import RetryCallState, Retrying, retry_if_exception
 
 from .config import MARENGO_DIMENSION, Settings, VidrecError, get_settings, resolve_path
-from .embed_cache import EmbeddingCache, JournalEntry, TaskJournal
+from .embed_cache import EmbeddingCache, TaskJournal
 from .embed_requests import (
     RetryPolicy,
     WindowBudget,
@@ -27,21 +28,16 @@ from .embed_requests import (
     is_transient,
     may_have_created,
     same_media,
+    storage_signer,
     warn_if_private,
 )
-from .embeddings import (
-    EmbeddingError,
-    EmbeddingTimeoutError,
-    check_embedding,
-    segments_from_data,
-    text_token_bound,
-    vector_problem,
-)
-from .records import VideoEmbedding, VideoSource, unit
+from .embeddings import EmbeddingError, EmbeddingTimeoutError, check_embedding, vector_problem
+from .records import Segment, VideoEmbedding, VideoSource, unit
 from .samples import SAMPLE_DIMENSION, SAMPLE_MODEL
 
 if TYPE_CHECKING:
     from twelvelabs import TwelveLabs
+    from twelvelabs.types import EmbeddingData
 
 logger = logging.getLogger(__name__)
 
@@ -51,6 +47,52 @@ MARENGO_TEXT_TOKENS = {"marengo3.0": 500, "marengo3.5": 2000}
 #: visual + audio: valid for both Marengo 3.0 and 3.5 ("transcription" requires 3.0).
 DEFAULT_EMBEDDING_OPTIONS = ("visual", "audio")
 EMBEDDING_SCOPES = ["clip", "asset"]
+
+
+def _combine(vectors: dict[str, np.ndarray]) -> np.ndarray:
+    """One vector per segment: the server's fused vector if present, else the mean of the options."""
+    if "fused" in vectors:
+        return vectors["fused"]
+    try:
+        return unit(np.mean(list(vectors.values()), axis=0))
+    except ValueError:  # options that cancel out exactly: keep the first
+        return next(iter(vectors.values()))
+
+
+def segments_from_data(
+    data: Iterable[EmbeddingData], duration: float | None = None
+) -> list[Segment]:
+    """Map Embed v2 results to segments: 'asset' -> video, 'clip' -> clip, options combined.
+
+    Marengo returns one vector per embedding option (visual, audio, ...) per segment, all in one
+    space. We keep one vector per segment, the mean of the unit option vectors, so the index holds
+    one point per segment; a 'fused' vector (embedding_type=['fused_embedding']) is kept as is.
+    """
+    groups: dict[tuple[str, float, float], dict[str, np.ndarray]] = {}
+    for item in data:
+        scope = {"asset": "video", "clip": "clip"}.get(str(item.embedding_scope))
+        if scope is None:
+            continue
+        start = float(item.start_sec or 0.0)
+        end = float(item.end_sec if item.end_sec is not None else (duration or 0.0))
+        option = str(item.embedding_option or "default")
+        groups.setdefault((scope, start, end), {})[option] = unit(item.embedding)
+    segments = [
+        Segment(scope, start, end, _combine(vectors))
+        for (scope, start, end), vectors in groups.items()
+    ]
+    return sorted(segments, key=lambda s: (s.scope != "video", s.start_sec, s.end_sec))
+
+
+def text_token_bound(text: str) -> int:
+    """An upper bound on a text's token count, whatever the tokenizer: UTF-8 bytes + 2.
+
+    TwelveLabs does not publish Marengo's tokenizer. Byte-level tokenizers (BPE, SentencePiece
+    with byte fallback) never make a token shorter than one byte, so bytes plus the two special
+    tokens is never below the real count: a text within this bound is never too long for the API
+    (English averages ~4 bytes a token, so this refuses some texts the API would take).
+    """
+    return len(text.encode("utf-8")) + 2
 
 
 @dataclass(frozen=True)
@@ -89,41 +131,40 @@ class TwelveLabsEmbedder:
         allow_private_urls: bool | None = None,
     ) -> None:
         """`client`/`model` given: any Embed v2 server (the offline stand-in); else live settings.
-        `url_signer(s3_key, seconds)` signs a video's URL right before its task is created."""
+
+        `url_signer(s3_key, seconds)` signs a video's URL right before its task is created (by
+        default with the settings' S3 bucket). `check_videos`: probe a local file whose duration
+        is unknown before paying (`ingest` probes every file itself). Budgets: your plan's limits.
+        """
         self.settings = settings or get_settings()
-        if client is None:
-            self.settings.require_live()
-        self.model: str = model or self.settings.marengo_model
-        default = SAMPLE_DIMENSION if self.model == SAMPLE_MODEL else MARENGO_DIMENSION
-        self.dimension: int = dimension or default
-        self.embedding_options = list(embedding_options)
-        self.poll, self.retry, self.sleep = poll, retry or RetryPolicy(), sleep
-        self.check_videos = check_videos
-        #: Everything besides the model that shapes the vectors (part of the cache key; "video"
-        #: stays in it so that caches written before keep their keys).
-        self.options: dict[str, Any] = {"embedding_option": self.embedding_options,
-                                        "embedding_scope": EMBEDDING_SCOPES,
-                                        "embedding_dimension": dimension, "video": {}}  # fmt: skip
         secret = self.settings.twelvelabs_api_key
         self._key = secret.get_secret_value() if secret else ""
         if client is None:  # note: the SDK replaces base_url with $TWELVELABS_BASE_URL when set
+            self.settings.require_live()
             from twelvelabs import TwelveLabs
 
             base_url = self.settings.twelvelabs_base_url
             client = TwelveLabs(api_key=self._key, base_url=base_url, timeout=60.0)
         self.client = client
+        self.model: str = model or self.settings.marengo_model
+        default = SAMPLE_DIMENSION if self.model == SAMPLE_MODEL else MARENGO_DIMENSION
+        self.dimension: int = dimension or default
+        self.embedding_options = list(embedding_options)
+        #: Everything besides the model that shapes the vectors: part of the cache key (so is
+        #: the empty "video" entry, which keeps the keys of existing caches).
+        self.options: dict[str, Any] = {"embedding_option": self.embedding_options,
+                                        "embedding_scope": EMBEDDING_SCOPES,
+                                        "embedding_dimension": dimension, "video": {}}  # fmt: skip
+        self._dimension = {"embedding_dimension": dimension} if dimension else {}  # 3.5 only
+        self.poll, self.retry, self.sleep = poll, retry or RetryPolicy(), sleep
+        self.check_videos, self.allow_private_urls = check_videos, allow_private_urls
+        self.url_signer = url_signer or storage_signer(self.settings)
+        self.request_budget = WindowBudget(requests_per_minute or math.inf, 60.0)  # None: no limit
+        self.video_budget = WindowBudget((video_minutes_per_hour or math.inf) * 60.0, 3600.0)
         self.journal = TaskJournal(resolve_path(self.settings.cache_dir) / "tasks")
-        self.journal.prune()
-        self.url_signer = url_signer
-        per_minute, per_hour = requests_per_minute, video_minutes_per_hour  # None: no budget
-        self.request_budget = WindowBudget(per_minute, 60.0) if per_minute else None
-        self.video_budget = WindowBudget(per_hour * 60.0, 3600.0) if per_hour else None
-        self.allow_private_urls = allow_private_urls  # None: $VIDREC_ALLOW_PRIVATE_URLS
 
     def _mask(self, text: str) -> str:
         return text.replace(self._key, "****") if self._key else text
-
-    # ----- one request, retried ----------------------------------------------------------------
 
     def _call(self, action: str, function: Callable, *args: Any, **kwargs: Any) -> Any:
         """Call the SDK with its own retries off (see embed_requests.py), retrying with tenacity."""
@@ -142,60 +183,54 @@ class TwelveLabsEmbedder:
 
     # ----- video -----------------------------------------------------------------------------
 
-    def _dimension_arguments(self) -> dict[str, int]:
-        dimension = self.options["embedding_dimension"]
-        return {"embedding_dimension": dimension} if dimension else {}
-
     def task_key(self, source: VideoSource) -> str:
         """The journal key of a video's task: the same key as its cache file."""
         return EmbeddingCache.key(source.content_hash, self.model, self.options)
 
     def embed_video(self, source: VideoSource) -> VideoEmbedding:
         """Resume the video's journaled task, or create one; wait for it; return its segments."""
-        if not source.url and not (source.s3_key and self.url_signer):
+        if not source.url and not source.s3_key:
             raise VidrecError(
                 f"{source.video_id} has no URL: upload it first (storage) so TwelveLabs can fetch it"
             )
         duration = source.duration
-        if self.check_videos and source.path is not None:
+        if self.check_videos and source.path is not None and duration is None:
             from .video_checks import check_video
 
             duration = check_video(source.path).duration
         key = self.task_key(source)
-        if entry := self.journal.find(key):
-            logger.info("%s: resuming task %s (already paid for)", source.video_id, entry.task_id)
-        task_id = entry.task_id if entry else self._create(source, key, duration)
+        if task_id := self.journal.find(key):
+            logger.info("%s: resuming task %s (already paid for)", source.video_id, task_id)
+        else:
+            task_id = self._create(source, key, duration)
         try:
             task = self._wait_for_task(task_id, source, self.poll.timeout_for(duration))
         except EmbeddingError as error:
             if not isinstance(error, EmbeddingTimeoutError):
                 self.journal.forget(key)  # a failed or vanished task: the next run makes a new one
             raise
-        return self._to_embedding(source, task)
+        duration = getattr(task.metadata, "duration", None) or duration
+        segments = segments_from_data(task.data or [], duration)
+        embedding = VideoEmbedding(source.video_id, source.content_hash, self.model, segments)
+        return check_embedding(embedding, self.dimension)  # none at all: "gave no vectors"
 
     def forget_task(self, source: VideoSource) -> None:
         """Drop the video's journal entry once its vectors are safely cached."""
         self.journal.forget(self.task_key(source))
 
-    def _signed_url(self, source: VideoSource, duration: float | None) -> str:
-        """The URL to give TwelveLabs, signed now, valid for the whole task (see embed_requests.py)."""
-        if source.s3_key and self.url_signer is not None:
-            from .s3_client import MAX_EXPIRES  # 7 days: SigV4's longest
-
-            seconds = int(min(MAX_EXPIRES, self.poll.timeout_for(duration) + 600))
-            return self.url_signer(source.s3_key, seconds)
-        return str(source.url)
-
     def _create(self, source: VideoSource, key: str, duration: float | None) -> str:
         """Create the task and journal its id at once; never blindly repeat a create that may have
         worked (a 5xx or read timeout): look for its task with `tasks.list` before sending it again."""
-        if self.request_budget:
-            self.request_budget.acquire()
-        if self.video_budget and duration:
-            self.video_budget.acquire(duration)
+        self.request_budget.acquire()
+        self.video_budget.acquire(duration or 0.0)
 
         def create(request_options: dict) -> tuple[str, float]:
-            url = self._signed_url(source, duration)  # signed now, before each attempt
+            url = source.url or ""
+            if source.s3_key:  # signed now, before each attempt, valid for the whole task
+                from .s3_client import MAX_EXPIRES  # 7 days: SigV4's longest
+
+                seconds = int(min(MAX_EXPIRES, self.poll.timeout_for(duration) + 600))
+                url = self.url_signer(source.s3_key, seconds)
             warn_if_private(url, source.video_id, self.allow_private_urls)
             asked = time.time()
             try:
@@ -205,7 +240,7 @@ class TwelveLabsEmbedder:
                     video={"media_source": {"url": url}, "embedding_option": self.embedding_options,
                            "embedding_scope": EMBEDDING_SCOPES},
                     request_options=request_options,
-                    **self._dimension_arguments(),
+                    **self._dimension,
                 )  # fmt: skip
             except Exception as error:
                 found = may_have_created(error) and self._find_created(url, asked, source.video_id)
@@ -215,7 +250,7 @@ class TwelveLabsEmbedder:
             return str(task.id), asked
 
         task_id, asked = self._call(f"creating the embedding task for {source.video_id}", create)
-        self.journal.record(key, JournalEntry(task_id, source.video_id, self.model, asked))
+        self.journal.record(key, task_id, source.video_id, asked)
         return task_id
 
     def _find_created(self, url: str, since: float, video_id: str) -> str | None:
@@ -227,8 +262,8 @@ class TwelveLabsEmbedder:
             started_at=started,
             page_limit=50,
         )
-        for task in itertools.islice(tasks, 200):
-            metadata = getattr(getattr(task, "video_embedding", None), "metadata", None)
+        for task in itertools.islice(tasks, 200):  # the SDK's pager fetches the next pages
+            metadata = getattr(task.video_embedding, "metadata", None)
             if task.id and same_media(getattr(metadata, "input_url", None), url):
                 message = "%s: the create that failed had made task %s; using it"
                 logger.warning(message, video_id, task.id)
@@ -258,13 +293,6 @@ class TwelveLabsEmbedder:
             "or raise the timeout (`vidrec ingest --poll-timeout SECONDS`)"
         )
 
-    def _to_embedding(self, source: VideoSource, task: Any) -> VideoEmbedding:
-        """Turn a ready task into a VideoEmbedding, checking its vectors before anything keeps them."""
-        duration = getattr(getattr(task, "metadata", None), "duration", None) or source.duration
-        segments = segments_from_data(task.data or [], duration)
-        embedding = VideoEmbedding(source.video_id, source.content_hash, self.model, segments)
-        return check_embedding(embedding, self.dimension)  # none at all: "gave no vectors"
-
     # ----- text ------------------------------------------------------------------------------
 
     def embed_text(self, text: str) -> np.ndarray:
@@ -278,8 +306,7 @@ class TwelveLabsEmbedder:
                 f"the text is {len(text.encode('utf-8'))} bytes long; {self.model} reads at most {limit} "
                 f"tokens and a token can be as short as one byte, so keep it under {limit - 2} bytes"
             )
-        if self.request_budget:
-            self.request_budget.acquire()
+        self.request_budget.acquire()
         field_name = "multi_input" if self.model == "marengo3.5" else "text"
         response = self._call(
             "embedding the text",
@@ -287,7 +314,7 @@ class TwelveLabsEmbedder:
             input_type=field_name,
             model_name=self.model,
             **{field_name: {"input_text": text}},
-            **self._dimension_arguments(),
+            **self._dimension,
         )
         vectors = np.array([item.embedding for item in response.data or []][:1], dtype=np.float32)
         if problem := vector_problem(vectors, self.dimension):
