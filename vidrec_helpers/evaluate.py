@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -24,8 +24,9 @@ from qdrant_client import QdrantClient, models
 
 from .config import VidrecError
 from .labels import INTENTS, MOODS
-from .queries import STRATEGIES, TUNABLE, QueryEncoder, check_strategy, default_strategy
-from .search import SIMILAR_STRATEGY, check_collection, check_top_k, search, similar
+from .queries import TUNABLE, QueryEncoder, default_strategy
+from .query_input import STRATEGIES
+from .search import SIMILAR_STRATEGY, Result, check_collection, search, similar
 
 #: Seed of the preset split (numpy's default_rng); fixed so the numbers can be re-run.
 SPLIT_SEED = 12
@@ -82,8 +83,8 @@ def presets(labels: Labels) -> list[tuple[str, str]]:
     return [(i, m) for i in INTENTS for m in MOODS if (i, m) in present]
 
 
-def _scores(video_ids: Sequence[str], labels: Labels, label: tuple[str, str], k: int) -> Scores:
-    grades = [grade(labels.get(v, (None, None)), *label) for v in video_ids]
+def _scores(results: Sequence[Result], labels: Labels, label: tuple[str, str], k: int) -> Scores:
+    grades = [grade(labels.get(r.video_id, (None, None)), *label) for r in results]
     all_grades = [grade(other, *label) for other in labels.values()]
     return {
         "precision_at_k": precision_at_k(grades, k),
@@ -91,7 +92,7 @@ def _scores(video_ids: Sequence[str], labels: Labels, label: tuple[str, str], k:
     }
 
 
-def preset_scores(
+def preset_results(
     client: QdrantClient,
     collection: str,
     encoder: QueryEncoder,
@@ -99,17 +100,14 @@ def preset_scores(
     k: int,
     labels: Labels,
     settings: Mapping[str, float] | None = None,
-) -> dict[str, Scores]:
-    """Per preset ("intent|mood"): precision@k and nDCG@k of one strategy with given settings."""
-    rows = {}
+) -> Iterator[tuple[tuple[str, str], list[Result]]]:
+    """Each preset (intent, mood) with the top k results of one strategy with given settings."""
     for intent, mood in presets(labels):
         found = search(
             client, collection, encoder, intent=intent, mood=mood, top_k=k,
             strategy=strategy, settings=settings,
         )  # fmt: skip
-        ids = [result.video_id for result in found.results]
-        rows[f"{intent}|{mood}"] = _scores(ids, labels, (intent, mood), k)
-    return rows
+        yield (intent, mood), found.results
 
 
 def summary(rows: Mapping[str, Scores]) -> dict[str, float]:
@@ -132,18 +130,21 @@ def settings_grid(strategy: str) -> list[dict[str, float]]:
     return [dict(zip(grid, values, strict=True)) for values in itertools.product(*grid.values())]
 
 
-def _best(runs: Sequence[Mapping[str, Scores]], names: Sequence[str]) -> int:
-    """Index of the run with the best mean nDCG@k (then precision@k) over `names`."""
+def best(candidates: Sequence[Mapping[str, float]]) -> int:
+    """Index of the best mean scores: nDCG@k, then precision@k, then the first (the simpler)."""
+    return max(
+        range(len(candidates)),
+        key=lambda i: (candidates[i]["ndcg_at_k"], candidates[i]["precision_at_k"], -i),
+    )
 
-    def rank(index: int) -> tuple[float, float, int]:
-        rows = [runs[index][name] for name in names]
-        return (
-            round(float(np.mean([r["ndcg_at_k"] for r in rows])), 9),
-            round(float(np.mean([r["precision_at_k"] for r in rows])), 9),
-            -index,
-        )
 
-    return max(range(len(runs)), key=rank)
+def _best_run(runs: Sequence[Mapping[str, Scores]], names: Sequence[str]) -> int:
+    """Index of the run with the best mean scores over the presets `names`."""
+    means = [
+        {m: round(float(np.mean([run[n][m] for n in names])), 9) for m in run[names[0]]}
+        for run in runs
+    ]
+    return best(means)
 
 
 def cross_validate(
@@ -153,7 +154,6 @@ def cross_validate(
     strategy: str,
     k: int,
     labels: Labels,
-    seed: int = SPLIT_SEED,
 ) -> dict[str, Any]:
     """Held-out scores of one strategy: tuned on each half of the presets, scored on the other.
 
@@ -161,15 +161,18 @@ def cross_validate(
     the settings best on all presets (what `queries.TUNING` ships)}.
     """
     grid = settings_grid(strategy) or [None]
-    runs = [preset_scores(client, collection, encoder, strategy, k, labels, s) for s in grid]
-    first, second = folds(list(runs[0]), seed)
+    runs = []  # per settings: preset "intent|mood" -> scores
+    for settings in grid:
+        found = preset_results(client, collection, encoder, strategy, k, labels, settings)
+        runs.append({f"{i}|{m}": _scores(results, labels, (i, m), k) for (i, m), results in found})
+    first, second = folds(list(runs[0]))
     held_out: dict[str, Scores] = {}
     chosen = []
     for tune, test in ((first, second), (second, first)):
-        best = _best(runs, tune)
-        chosen.append(grid[best] or {})
-        held_out.update({name: runs[best][name] for name in test})
-    tuned = grid[_best(runs, list(runs[0]))] or {}
+        index = _best_run(runs, tune)
+        chosen.append(grid[index] or {})
+        held_out.update({name: runs[index][name] for name in test})
+    tuned = grid[_best_run(runs, list(runs[0]))] or {}
     return {"held_out": held_out, "fold_settings": chosen, "tuned": tuned}
 
 
@@ -191,28 +194,15 @@ def evaluate_similar(
             continue
         others = {key: value for key, value in labels.items() if key != video_id}
         found = similar(client, collection, [video_id], top_k=k, encoder=encoder).results
-        rows[video_id] = _scores([r.video_id for r in found], others, label, k)
+        rows[video_id] = _scores(found, others, label, k)
         wrong = [r.video_id for r in found if labels.get(r.video_id) != label]
         if wrong:
             again = similar(client, collection, [video_id], wrong[:1], top_k=k, encoder=encoder)
             before.append(rows[video_id]["precision_at_k"])
-            ids = [r.video_id for r in again.results]
-            after.append(_scores(ids, others, label, k)["precision_at_k"])
+            after.append(_scores(again.results, others, label, k)["precision_at_k"])
     not_this = {"videos": len(before), "precision_before": round(float(np.mean(before)), 4)}
     not_this["precision_after"] = round(float(np.mean(after)), 4)
     return {**summary(rows), "videos": len(rows), "not_this": not_this}
-
-
-def best_strategy(strategies: Mapping[str, Mapping[str, float]]) -> str:
-    """The strategy with the highest nDCG@k; precision@k breaks ties, then the simpler strategy."""
-    order = list(STRATEGIES)
-
-    def rank(name: str) -> tuple[float, float, int]:
-        scores = strategies[name]
-        position = order.index(name) if name in order else len(order)
-        return (scores["ndcg_at_k"], scores["precision_at_k"], -position)
-
-    return max(strategies, key=rank)
 
 
 def evaluate(
@@ -220,10 +210,8 @@ def evaluate(
     collection: str,
     encoder: QueryEncoder,
     k: int = 5,
-    strategies: Sequence[str] | None = None,
     details: bool = False,
     include_similar: bool = False,
-    seed: int = SPLIT_SEED,
 ) -> dict[str, Any]:
     """Held-out precision@k and nDCG@k of every strategy over the presets (`vidrec evaluate --json`).
 
@@ -233,21 +221,19 @@ def evaluate(
     and "similar" (`evaluate_similar`, when `include_similar`). "best" is the strategy to
     make the default for this model (`queries.DEFAULTS`).
     """
-    check_top_k(k)
     labels = video_labels(client, collection)
-    names = [check_strategy(name) for name in strategies or STRATEGIES]
     held_out, overall = {}, {}
-    for name in names:
-        run = cross_validate(client, collection, encoder, name, k, labels, seed)
+    for name in STRATEGIES:
+        run = cross_validate(client, collection, encoder, name, k, labels)
         held_out[name] = run.pop("held_out")
         overall[name] = {**summary(held_out[name]), **run}
     report: dict[str, Any] = {
         "k": k,
         "protocol": "2-fold cross-validation over the presets: tuned on one half, scored on the other",
-        "split_seed": seed,
-        "folds": list(folds([f"{i}|{m}" for i, m in presets(labels)], seed)),
+        "split_seed": SPLIT_SEED,
+        "folds": list(folds([f"{i}|{m}" for i, m in presets(labels)])),
         "default": default_strategy(encoder.model),
-        "best": best_strategy(overall),
+        "best": list(overall)[best(list(overall.values()))],
         "model": encoder.model,
         "collection": collection,
         "queries": len(presets(labels)),
@@ -288,36 +274,30 @@ def thresholds_from(
 
 
 def calibrate_confidence(
-    client: QdrantClient,
-    collection: str,
-    encoder: QueryEncoder,
-    depth: int = 20,
-    high: float = 0.8,
-    medium: float = 0.5,
+    client: QdrantClient, collection: str, encoder: QueryEncoder, depth: int = 20
 ) -> dict[str, dict[str, float | None]]:
     """Confidence thresholds per strategy (and for `similar`) from a labelled collection.
 
     Hits are the top `depth` results of every preset (of every video for `similar`). Run it on
     your own labelled Marengo collection (`vidrec evaluate --calibrate`) and pass the result to
-    `search.register_thresholds(model, thresholds)`; the sample's are in
-    `search.CONFIDENCE_THRESHOLDS`.
+    `results.register_thresholds(model, thresholds)`; the sample's are in
+    `results.CONFIDENCE_THRESHOLDS`.
     """
     labels = video_labels(client, collection)
     thresholds = {}
     for name in STRATEGIES:
-        hits = []
-        for intent, mood in presets(labels):
-            found = search(
-                client, collection, encoder, intent=intent, mood=mood, top_k=depth, strategy=name
-            )
-            hits += [(r.score, labels.get(r.video_id) == (intent, mood)) for r in found.results]
-        thresholds[name] = thresholds_from(hits, high, medium)
+        hits = [
+            (r.score, labels.get(r.video_id) == label)
+            for label, found in preset_results(client, collection, encoder, name, depth, labels)
+            for r in found
+        ]
+        thresholds[name] = thresholds_from(hits)
     hits = []
     for video_id, label in labels.items():
         if all(label):
             found = similar(client, collection, [video_id], top_k=depth, encoder=encoder)
             hits += [(r.score, labels.get(r.video_id) == label) for r in found.results]
-    thresholds[SIMILAR_STRATEGY] = thresholds_from(hits, high, medium)
+    thresholds[SIMILAR_STRATEGY] = thresholds_from(hits)
     return thresholds
 
 

@@ -44,6 +44,12 @@ def check_mood(mood: str) -> str:
     return check_label("mood", mood)
 
 
+def label_row(kind: str, name: str) -> int:
+    """The row of a label in a matrix of every label (the intents, then the moods)."""
+    rows = [(each, label) for each, labels in PHRASES.items() for label in labels]
+    return rows.index((kind, check_label(kind, name)))
+
+
 def baseline_query(intent: str, mood: str) -> str:
     """The original demo's single query string: Recommend: "<intent description>" videos "<mood>"."""
     return f'Recommend: "{INTENTS[check_label("intent", intent)]}" videos "{check_label("mood", mood)}"'
