@@ -11,6 +11,7 @@ from vidrec_helpers import search as search_module
 from vidrec_helpers.config import VidrecError
 from vidrec_helpers.evaluate import (
     SPLIT_SEED,
+    TUNABLE,
     best,
     calibrate_confidence,
     evaluate,
@@ -24,7 +25,7 @@ from vidrec_helpers.evaluate import (
     video_labels,
 )
 from vidrec_helpers.index import ensure_collection
-from vidrec_helpers.queries import DEFAULTS, TUNABLE, TUNING, default_strategy
+from vidrec_helpers.queries import DEFAULTS, TUNING, default_strategy
 from vidrec_helpers.results import CONFIDENCE_THRESHOLDS
 from vidrec_helpers.samples import SAMPLE_DIMENSION, SAMPLE_MODEL
 from vidrec_helpers.search import STRATEGIES

@@ -6,7 +6,7 @@ them, and not relevant (grade 0) otherwise. precision@k counts grade 2; nDCG@k u
 (linear gain, log2 discount, as scikit-learn's `ndcg_score`).
 
 Protocol: 2-fold cross-validation over the presets. They are shuffled with a fixed seed
-(`SPLIT_SEED`) and halved; each strategy's settings (`queries.TUNABLE`) are tuned on one half
+(`SPLIT_SEED`) and halved; each strategy's settings (`TUNABLE`) are tuned on one half
 (best mean nDCG@k) and scored on the other, then the halves swap, so every preset is scored
 by settings that never saw it. The strategy with the best held-out nDCG@k is the model's
 default (`queries.DEFAULTS`). The same labels calibrate the confidence levels of `search.py`.
@@ -24,12 +24,20 @@ from qdrant_client import QdrantClient, models
 
 from .config import VidrecError
 from .labels import INTENTS, MOODS
-from .queries import TUNABLE, QueryEncoder, default_strategy
+from .queries import QueryEncoder, default_strategy
 from .query_input import STRATEGIES
 from .search import SIMILAR_STRATEGY, Result, check_collection, search, similar
 
 #: Seed of the preset split (numpy's default_rng); fixed so the numbers can be re-run.
 SPLIT_SEED = 12
+_WEIGHTS = (0.45, 0.5, 0.55)
+#: Settings each strategy tunes, and the values `cross_validate` tries (`queries.TUNING`).
+TUNABLE: dict[str, dict[str, tuple[float, ...]]] = {
+    "weighted": {"mood_weight": _WEIGHTS},
+    "fusion": {"prefetch": (50, 100, 200, 400)},
+    "dbsf": {"prefetch": (50, 100, 200, 400)},
+    "contrast_video": {"mood_weight": _WEIGHTS, "temperature": (0.25, 0.5, 1.0)},
+}
 Labels = dict[str, tuple[str | None, str | None]]
 Scores = dict[str, float]
 

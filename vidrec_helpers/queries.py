@@ -42,8 +42,7 @@ DEFAULTS: dict[str, str] = {SAMPLE_MODEL: "contrast_video"}
 #: Models never evaluated here (Marengo: no labelled Marengo vectors ship) use the simplest
 #: composition until `vidrec evaluate --json` on a labelled collection names its "best".
 UNEVALUATED_DEFAULT = "weighted"
-#: Tuned settings per model and strategy (tuned on all presets; evaluate.py reports held-out
-#: scores): `mood_weight` is the mood's share of intent + mood, `prefetch` the fused depth,
+#: Tuned settings per model and strategy (`evaluate.TUNABLE`, tuned on all presets): `mood_weight` is the mood's share of intent + mood, `prefetch` the fused depth,
 #: `temperature` the softness of a label's share among its kind (contrast_video).
 TUNING: dict[str, dict[str, dict[str, float]]] = {
     SAMPLE_MODEL: {
@@ -54,14 +53,6 @@ TUNING: dict[str, dict[str, dict[str, float]]] = {
     }
 }
 UNTUNED: dict[str, float] = {"mood_weight": 0.5, "prefetch": 100, "temperature": 1.0}
-_WEIGHTS = (0.45, 0.5, 0.55)
-#: Settings each strategy tunes, and the values `evaluate.cross_validate` tries.
-TUNABLE: dict[str, dict[str, tuple[float, ...]]] = {
-    "weighted": {"mood_weight": _WEIGHTS},
-    "fusion": {"prefetch": (50, 100, 200, 400)},
-    "dbsf": {"prefetch": (50, 100, 200, 400)},
-    "contrast_video": {"mood_weight": _WEIGHTS, "temperature": (0.25, 0.5, 1.0)},
-}
 #: How hard `search(avoid=...)` pushes the query away from the mean of the avoided videos.
 AVOID_WEIGHT = 0.5
 
@@ -114,10 +105,9 @@ class QueryEncoder:
     the local model offline). Results are remembered.
     """
 
-    def __init__(self, embedder: Embedder, cache_size: int = 512) -> None:
+    def __init__(self, embedder: Embedder) -> None:
         self.embedder = embedder
-        self.cache_size = cache_size
-        self._cache: dict[str, np.ndarray] = {}
+        self._embed = lru_cache(maxsize=512)(self._embed_text)
 
     @property
     def model(self) -> str:
@@ -131,27 +121,20 @@ class QueryEncoder:
     def max_text_chars(self) -> int:
         return text_limit(self.model)
 
-    def preset(self, text: str) -> np.ndarray | None:
-        """The shipped vector of a text, or None (always None for models other than the sample's)."""
-        return shipped_vectors().get(text) if model_key(self.model) == SAMPLE_MODEL else None
-
     def encode(self, text: str) -> np.ndarray:
-        """The unit query vector of `text`."""
-        vector = self.preset(text)
-        if vector is not None:
-            return vector
-        if text not in self._cache:
-            if len(self._cache) >= self.cache_size:
-                self._cache.pop(next(iter(self._cache)))
-            vector = np.asarray(self.embedder.embed_text(text), dtype=np.float32)
-            if vector.shape != (self.dimension,):
-                raise ModelMismatchError(
-                    f"{self.model} returned a query vector of dimension {vector.shape[-1]}, but "
-                    f"the collection holds vectors of dimension {self.dimension}: search the "
-                    "collection of the same model, or re-run `vidrec ingest` with this model"
-                )
-            self._cache[text] = unit(vector)
-        return self._cache[text]
+        """The unit query vector of `text`: shipped (sample model only), else embedded once."""
+        shipped = shipped_vectors().get(text) if model_key(self.model) == SAMPLE_MODEL else None
+        return shipped if shipped is not None else self._embed(text)
+
+    def _embed_text(self, text: str) -> np.ndarray:
+        vector = np.asarray(self.embedder.embed_text(text), dtype=np.float32)
+        if vector.shape != (self.dimension,):
+            raise ModelMismatchError(
+                f"{self.model} returned a query vector of dimension {vector.shape[-1]}, but "
+                f"the collection holds vectors of dimension {self.dimension}: search the "
+                "collection of the same model, or re-run `vidrec ingest` with this model"
+            )
+        return unit(vector)
 
     def label_vector(self, kind: str, name: str) -> np.ndarray:
         """The unit mean of a label's phrasing vectors (a prompt ensemble)."""
@@ -253,17 +236,16 @@ def build_query(
     encoder: QueryEncoder,
     parts: Mapping[str, str],
     strategy: str,
+    settings: Mapping[str, float],
     query_filter: models.Filter | None,
     avoid: Sequence[np.ndarray] = (),
     space: LabelSpace | None = None,
-    settings: Mapping[str, float] | None = None,
 ) -> dict[str, Any]:
     """The `query` (and `prefetch`) arguments of `query_points` for one strategy.
 
     `avoid` holds vectors of videos to steer away from: every part vector moves away from
     their mean. `contrast_video` needs the `space` of the collection (label_stats.LabelSpace).
     """
-    settings = settings or tuning(encoder.model, strategy)
     if strategy == "baseline":
         (vector,) = part_vectors(encoder, {"text": baseline_text(parts)}, avoid).values()
         return {"query": vector.tolist()}

@@ -11,7 +11,7 @@ import numpy as np
 from qdrant_client import QdrantClient, models
 
 from .index import is_embedded
-from .label_stats import CollectionSample, LabelSpace, collection_sample, standardize
+from .label_stats import CollectionSample, LabelSpace, collection_sample, standardize, video_means
 from .labels import PHRASES
 
 # Re-exported below (__all__): the names the API, CLI, widgets and notebooks import from here.
@@ -165,11 +165,6 @@ def video_segments(
     return {video_id: np.asarray(rows, dtype=np.float32) for video_id, rows in segments.items()}
 
 
-def video_means(segments: Mapping[str, np.ndarray]) -> np.ndarray:
-    """The mean vector of each video's segments, one row per video (empty: shape (0,))."""
-    return np.asarray([rows.mean(axis=0) for rows in segments.values()])
-
-
 def video_scores(
     space: LabelSpace,
     parts: Mapping[str, str],
@@ -263,7 +258,7 @@ def search(
     space = sample.space(encoder.model, encoder.label_matrix()) if two_stage else None
     settings = {**tuning(encoder.model, strategy), **(settings or {})}
     flt = chosen.to_qdrant()
-    request = build_query(encoder, parts, strategy, flt, avoided, space, settings)
+    request = build_query(encoder, parts, strategy, settings, flt, avoided, space)
     depth = max(query.top_k, CANDIDATES) if two_stage else query.top_k
     groups = grouped_hits(client, collection, depth, flt, request, exclude=set(query.avoid))
     scores = None
