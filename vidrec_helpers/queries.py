@@ -1,10 +1,8 @@
-"""Query composition: validated query parts -> label and text vectors -> one Qdrant query.
+"""Query composition: checked query parts -> label and text vectors -> one Qdrant query.
 
 The original demo embedded one string, `Recommend: "<intent description>" videos "<mood>"`
 (the `baseline` strategy). The other strategies embed the parts separately (an intent and a
-mood are each the mean of several phrasings, see labels.py) and combine them; `evaluate.py`
-measures them with 2-fold cross-validation over the presets and `DEFAULTS` holds the winner
-per model.
+mood are each the mean of several phrasings, see labels.py) and combine them.
 """
 
 from __future__ import annotations

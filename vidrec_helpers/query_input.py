@@ -15,14 +15,12 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    StrictStr,
     StringConstraints,
     ValidationError,
     ValidationInfo,
     field_validator,
     model_validator,
 )
-from pydantic_core import PydanticCustomError
 from qdrant_client import models
 
 from .config import VidrecError
@@ -79,7 +77,7 @@ Mood = Literal[tuple(MOODS)]  # type: ignore[valid-type]
 Strategy = Literal[tuple(STRATEGIES)]  # type: ignore[valid-type]
 TopK = Annotated[int, Field(ge=1, le=MAX_TOP_K)]
 Seconds = Annotated[float, Field(ge=0, allow_inf_nan=False)]
-VideoId = Annotated[StrictStr, StringConstraints(strip_whitespace=True, min_length=1)]
+VideoId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 #: A list (or tuple) of video ids, stripped, duplicates dropped.
 VideoIds = Annotated[
     list[VideoId],
@@ -117,7 +115,8 @@ def _problem(error: Mapping[str, Any], model: type[BaseModel], by_alias: bool) -
         fields = (Filters if len(error["loc"]) > 1 else model).model_fields.items()
         names = ", ".join((f.alias if by_alias and f.alias else name) for name, f in fields)
         return f"unknown field {where!r}: the fields are {names}"
-    return f"{where}: {error['msg']}" if where else error["msg"]
+    message = error["msg"].removeprefix("Value error, ")  # a check's own message
+    return f"{where}: {message}" if where else message
 
 
 class Filters(Checked, frozen=True):
@@ -132,11 +131,7 @@ class Filters(Checked, frozen=True):
     def _ordered(self) -> Filters:
         low, high = self.min_duration, self.max_duration
         if low is not None and high is not None and low > high:
-            raise PydanticCustomError(
-                "range",
-                "min_duration ({low}) is larger than max_duration ({high})",
-                {"low": low, "high": high},
-            )
+            raise ValueError(f"min_duration ({low}) is larger than max_duration ({high})")
         return self
 
     def to_qdrant(self) -> models.Filter | None:
@@ -161,7 +156,7 @@ class SearchQuery(Checked):
 
     intent: Intent | None = None
     mood: Mood | None = None
-    keywords: str | Annotated[list[StrictStr], Field(strict=False)] | None = None
+    keywords: str | Annotated[list[str], Field(strict=False)] | None = None
     text: str | None = Field(default=None, alias="query")
     top_k: TopK = DEFAULT_LIMIT
     strategy: Strategy | None = None
@@ -177,19 +172,17 @@ class SearchQuery(Checked):
         value = " ".join((value or "").split())
         limit = (info.context or {}).get("max_chars", DEFAULT_TEXT_LIMIT)
         if len(value) > limit:
-            raise PydanticCustomError(
-                "too_long", "{length} characters; the model reads at most {limit}: shorten it",
-                {"length": len(value), "limit": limit},
-            )  # fmt: skip
+            raise ValueError(
+                f"{len(value)} characters; the model reads at most {limit}: shorten it"
+            )
         return value or None
 
     @model_validator(mode="after")
     def _not_empty(self) -> SearchQuery:
         if not self.parts:
-            raise PydanticCustomError(
-                "empty_query",
+            raise ValueError(
                 "empty query: give an intent, a mood, keywords or a text (e.g. intent='kids', "
-                f"mood='musical'; intents: {', '.join(INTENTS)}; moods: {', '.join(MOODS)})",
+                f"mood='musical'; intents: {', '.join(INTENTS)}; moods: {', '.join(MOODS)})"
             )
         return self
 
@@ -213,10 +206,7 @@ class SimilarQuery(Checked):
     def _consistent(self) -> SimilarQuery:
         both = ", ".join(sorted(set(self.positive_ids) & set(self.negative_ids)))
         if both:
-            message = "video id(s) {ids} are both liked and disliked"
-            raise PydanticCustomError("both", message, {"ids": both})
+            raise ValueError(f"video id(s) {both} are both liked and disliked")
         if len(self.positive_ids) + len(self.negative_ids) > MAX_EXAMPLE_IDS:
-            raise PydanticCustomError(
-                "too_many", f"give at most {MAX_EXAMPLE_IDS} video ids in total"
-            )
+            raise ValueError(f"give at most {MAX_EXAMPLE_IDS} video ids in total")
         return self

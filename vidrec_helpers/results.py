@@ -97,13 +97,13 @@ def confidence_level(score: float, model: str | None, strategy: str) -> str:
 def result_card(
     hits: list[models.ScoredPoint], score: float, model: str | None, how: str
 ) -> Result:
-    """A result card from a video's hits (best first): the best clip is its moment."""
+    """A result card from a video's hits (best first): the best clip is its moment, else the
+    whole video."""
     payload = hits[0].payload or {}
     duration = payload.get("duration")
-    clips = [hit.payload for hit in hits if (hit.payload or {}).get("scope") == "clip"]
-    start, end = (0.0, duration if duration is not None else payload.get("end_sec", 0.0))
-    if clips:
-        start, end = clips[0]["start_sec"], clips[0]["end_sec"]
+    clip = next((hit.payload for hit in hits if (hit.payload or {}).get("scope") == "clip"), {})
+    start = clip.get("start_sec", 0.0)
+    end = clip.get("end_sec", duration if duration is not None else payload.get("end_sec", 0.0))
     return Result(
         video_id=str(payload.get("video_id")),
         filename=payload.get("filename") or None,

@@ -101,11 +101,9 @@ def grouped_hits(
 ) -> dict[str, list[models.ScoredPoint]]:
     """The best `top_k` videos (except `exclude`) with their hits: over-fetch, group per video.
 
-    `query_points_groups(group_by="video_id")` gives the same groups, but local mode reads the
-    payload of every point for it (~150 ms a query on the 758 sample points); over-fetching
-    reads only the hits, growing until `top_k` videos are found. Excluded videos are dropped
-    here: local mode evaluates a `must_not` filter point by point in Python (~30 ms).
-    On a server, every vector search uses the planned beam (`server_settings.SEARCH_EF`).
+    The fetch grows until `top_k` videos are found (in local mode this is much faster than
+    `query_points_groups` or a `must_not` filter). On a server, every vector search uses the
+    planned beam (`server_settings.SEARCH_EF`).
     """
     params = None if is_embedded(client) else search_params()
     limit = (top_k + len(exclude)) * FETCH_FACTOR
@@ -223,51 +221,39 @@ def search(
     collection: str,
     encoder: QueryEncoder,
     *,
-    intent: str | None = None,
-    mood: str | None = None,
-    keywords: str | Sequence[str] | None = None,
-    text: str | None = None,
-    top_k: int = DEFAULT_LIMIT,
-    filters: Filters | Mapping[str, Any] | None = None,
-    strategy: str | None = None,
-    avoid: Sequence[str] = (),
     settings: Mapping[str, float] | None = None,
+    **query: Any,
 ) -> SearchResponse:
     """The `top_k` videos best matching an intent, a mood, keywords and/or a free text.
 
-    Video-level and clip-level points are searched together and grouped per video; each result
-    points at its best matching clip (`start_time`/`end_time`), or the whole video. `avoid`
-    lists video ids to steer away from ("not this"): they are never returned, and the query
-    moves away from them. `settings` overrides the strategy's tuned settings (evaluation).
+    `query` holds the fields of `SearchQuery`: intent, mood, keywords, text, top_k, filters,
+    strategy and avoid. Video-level and clip-level points are searched together and grouped per
+    video; each result points at its best matching clip (`start_time`/`end_time`), or the whole
+    video. `avoid` lists video ids to steer away from ("not this"): they are never returned, and
+    the query moves away from them. `settings` overrides the strategy's tuned settings.
     """
     started = time.perf_counter()
-    query = SearchQuery.check(
-        {
-            "intent": intent, "mood": mood, "keywords": keywords, "text": text, "top_k": top_k,
-            "filters": filters, "strategy": strategy, "avoid": avoid,
-        },
-        max_chars=encoder.max_text_chars,
-    )  # fmt: skip
-    strategy, parts = query.strategy or default_strategy(encoder.model), query.parts
-    chosen = query.filters or Filters()
+    checked = SearchQuery.check(query, max_chars=encoder.max_text_chars)
+    strategy, parts = checked.strategy or default_strategy(encoder.model), checked.parts
+    chosen = checked.filters or Filters()
     stored_model, size, points = check_collection(client, collection)
     check_model(encoder, stored_model, size)
     sample = collection_sample(client, collection, points)
-    avoided = list(video_means(video_segments(client, collection, query.avoid, sample)))
+    avoided = list(video_means(video_segments(client, collection, checked.avoid, sample)))
     two_stage = strategy == "contrast_video"  # contrasted labels: candidates, re-scored here
     space = sample.space(encoder.model, encoder.label_matrix()) if two_stage else None
     settings = {**tuning(encoder.model, strategy), **(settings or {})}
     flt = chosen.to_qdrant()
     request = build_query(encoder, parts, strategy, settings, flt, avoided, space)
-    depth = max(query.top_k, CANDIDATES) if two_stage else query.top_k
-    groups = grouped_hits(client, collection, depth, flt, request, exclude=set(query.avoid))
+    depth = max(checked.top_k, CANDIDATES) if two_stage else checked.top_k
+    groups = grouped_hits(client, collection, depth, flt, request, exclude=set(checked.avoid))
     scores = None
     if two_stage and groups:
         vectors = part_vectors(encoder, parts, avoided)
         segments = video_segments(client, collection, list(groups), sample)
         scores = video_scores(space, parts, vectors, segments, settings, avoided)
     return respond(
-        started, groups, scores, query.top_k, strategy=strategy, model=encoder.model,
+        started, groups, scores, checked.top_k, strategy=strategy, model=encoder.model,
         collection=collection, query=parts, filters=chosen.to_dict(),
     )  # fmt: skip
 
