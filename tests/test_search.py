@@ -547,3 +547,24 @@ def test_shipped_label_vectors_are_the_local_models():
     fresh = LocalTextEmbedder().embed_texts(texts)
     shipped = np.stack([shipped_vectors()[text] for text in texts])
     assert np.min(np.sum(fresh * shipped, axis=1)) > 0.999
+
+
+@pytest.mark.filterwarnings("ignore:Local mode performs exact")  # it ignores search_params
+@pytest.mark.parametrize("strategy", ["weighted", "fusion"])
+def test_a_server_searches_with_the_planned_beam(sample, encoder, monkeypatch, strategy):
+    """On a Qdrant server every vector search gets `hnsw_ef=SEARCH_EF`; local mode gets none."""
+    from vidrec_helpers import search as search_module
+    from vidrec_helpers.server_settings import SEARCH_EF
+
+    client, name = sample
+    calls = []
+    original = client.query_points
+    monkeypatch.setattr(
+        client, "query_points", lambda *a, **k: calls.append(k) or original(*a, **k)
+    )
+    run(sample, encoder, intent="kids", mood="musical", top_k=3, strategy=strategy)
+    assert calls[-1]["search_params"] is None
+    monkeypatch.setattr(search_module, "is_embedded", lambda client: False)
+    run(sample, encoder, intent="kids", mood="musical", top_k=3, strategy=strategy)
+    assert calls[-1]["search_params"].hnsw_ef == SEARCH_EF
+    assert all(p.params.hnsw_ef == SEARCH_EF for p in calls[-1].get("prefetch", []))

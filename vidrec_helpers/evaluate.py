@@ -43,8 +43,6 @@ TUNABLE: dict[str, dict[str, tuple[float, ...]]] = {
 LEVELS = {"high": 0.8, "medium": 0.5}
 #: Fewest hits above a score to set a threshold there.
 MIN_SUPPORT = 10
-#: The scores of a ranking, best first.
-SCORES = ("ndcg_at_k", "precision_at_k")
 Labels = dict[str, tuple[str | None, str | None]]
 Scores = dict[str, float]
 
@@ -53,14 +51,11 @@ def video_labels(client: QdrantClient, collection: str) -> Labels:
     """video_id -> (intent, mood) of every video-level point in the collection."""
     _, _, count = check_collection(client, collection)
     scope = models.FieldCondition(key="scope", match=models.MatchValue(value="video"))
-    fields = ["video_id", "intent", "mood"]
-    points, _ = client.scroll(
-        collection, models.Filter(must=[scope]), limit=count, with_payload=fields
-    )
-    labels: Labels = {}
-    for point in points:
-        payload = point.payload or {}
-        labels[payload["video_id"]] = (payload.get("intent"), payload.get("mood"))
+    videos, fields = models.Filter(must=[scope]), ["video_id", "intent", "mood"]
+    points, _ = client.scroll(collection, videos, limit=count, with_payload=fields)
+    labels = {
+        p.payload["video_id"]: (p.payload.get("intent"), p.payload.get("mood")) for p in points
+    }
     if not any(intent and mood for intent, mood in labels.values()):
         raise VidrecError(
             f"collection {collection!r} has no videos labelled with an intent and a mood: "
@@ -172,9 +167,9 @@ class Judge:
         def tuned_on(names: Sequence[str]) -> int:
             """Index of the settings with the best mean scores over the presets `names`."""
             means = [
-                {m: float(np.mean([run[n][m] for n in names])) for m in SCORES} for run in runs
+                {m: np.mean([run[n][m] for n in names]) for m in run[names[0]]} for run in runs
             ]
-            return best([{m: round(v, 9) for m, v in mean.items()} for mean in means])
+            return best([{m: round(float(v), 9) for m, v in mean.items()} for mean in means])
 
         first, second = folds(list(runs[0]))
         held_out = {name: runs[tuned_on(first)][name] for name in second}
