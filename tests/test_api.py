@@ -288,6 +288,8 @@ def test_search_400s_say_what_is_wrong(http, body, message):
     assert response.status_code == 400
     assert message in response.get_json()["error"]
     assert response.get_json()["request_id"]
+    if isinstance(body, dict):  # every problem of a JSON object, one line each
+        assert any(message in line for line in response.get_json()["details"])
 
 
 @pytest.mark.parametrize(

@@ -75,7 +75,7 @@ def parse_body(model: type[Checked], **options: Any) -> Any:
     try:
         return model.check(body, by_alias=True, **options)
     except InvalidQueryError as error:
-        raise BadRequest(str(error), error.details) from None
+        raise BadRequest(f"invalid request: {error}", error.details) from None
 
 
 def _error(status: int, message: str, **extra: Any) -> tuple[Any, int]:

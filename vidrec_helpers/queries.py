@@ -40,7 +40,8 @@ DEFAULTS: dict[str, str] = {SAMPLE_MODEL: "contrast_video"}
 #: Models never evaluated here (Marengo: no labelled Marengo vectors ship) use the simplest
 #: composition until `vidrec evaluate --json` on a labelled collection names its "best".
 UNEVALUATED_DEFAULT = "weighted"
-#: Tuned settings per model and strategy (`evaluate.TUNABLE`, tuned on all presets): `mood_weight` is the mood's share of intent + mood, `prefetch` the fused depth,
+#: Tuned settings per model and strategy (`evaluate.TUNABLE`, tuned on all presets):
+#: `mood_weight` is the mood's share of intent + mood, `prefetch` the fused depth,
 #: `temperature` the softness of a label's share among its kind (contrast_video).
 TUNING: dict[str, dict[str, dict[str, float]]] = {
     SAMPLE_MODEL: {

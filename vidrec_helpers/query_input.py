@@ -154,10 +154,10 @@ class SearchQuery(Checked):
     """`{"query": "..."}` or `{"intent", "mood", "keywords", "top_k"}`, plus strategy, filters
     and `not` (video ids to steer away from)."""
 
+    text: str | None = Field(default=None, alias="query")
     intent: Intent | None = None
     mood: Mood | None = None
     keywords: str | Annotated[list[str], Field(strict=False)] | None = None
-    text: str | None = Field(default=None, alias="query")
     top_k: TopK = DEFAULT_LIMIT
     strategy: Strategy | None = None
     filters: Filters | None = None
