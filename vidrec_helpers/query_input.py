@@ -22,6 +22,7 @@ from pydantic import (
     model_validator,
 )
 from qdrant_client import models
+from typing_extensions import Self
 
 from .config import VidrecError
 from .labels import INTENTS, MOODS
@@ -96,7 +97,7 @@ class Checked(BaseModel):
     @classmethod
     def check(
         cls, data: Mapping[str, Any], *, by_alias: bool = False, max_chars: int = DEFAULT_TEXT_LIMIT
-    ):
+    ) -> Self:
         """`data` validated (by the API's JSON names when `by_alias`), texts up to `max_chars`."""
         context = {"max_chars": max_chars}
         try:
