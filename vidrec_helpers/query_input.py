@@ -8,7 +8,7 @@ number). A bad query raises InvalidQueryError, one line per problem in its `deta
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Annotated, Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
 from pydantic import (
     AfterValidator,
@@ -22,11 +22,13 @@ from pydantic import (
     model_validator,
 )
 from qdrant_client import models
-from typing_extensions import Self
 
 from .config import VidrecError
 from .labels import INTENTS, MOODS
 from .samples import SAMPLE_MODEL
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
 
 MAX_TOP_K = 100
 DEFAULT_LIMIT = 10
