@@ -10,20 +10,23 @@ from qdrant_client import QdrantClient, models
 from vidrec_helpers.config import VidrecError
 from vidrec_helpers.index import ensure_collection
 from vidrec_helpers.labels import INTENTS, MOODS, all_phrases, baseline_query
+from vidrec_helpers.query_input import Filters
+from vidrec_helpers.results import (
+    CONFIDENCE_THRESHOLDS,
+    confidence_level,
+    group_by_video,
+    register_thresholds,
+    result_card,
+)
 from vidrec_helpers.samples import SAMPLE_DIMENSION, SAMPLE_MODEL, load_catalog, query_vector
 from vidrec_helpers.search import (
     CONFIDENCE_NOTE,
-    CONFIDENCE_THRESHOLDS,
     STRATEGIES,
     EmptyCollectionError,
-    Filters,
     InvalidQueryError,
     ModelMismatchError,
     QueryEncoder,
     UnknownVideoError,
-    confidence_level,
-    group_by_video,
-    register_thresholds,
     search,
     similar,
 )
@@ -105,8 +108,6 @@ def _point(video_id: str, scope: str, score: float, start: float, end: float) ->
 
 
 def test_grouping_keeps_the_best_clip_moment():
-    from vidrec_helpers.results import ranked_results
-
     hits = [
         _point("a", "video", 0.9, 0.0, 60.0),
         _point("b", "clip", 0.8, 10.0, 20.0),
@@ -116,7 +117,9 @@ def test_grouping_keeps_the_best_clip_moment():
     ]
     groups = group_by_video(list(reversed(hits)))
     assert list(groups) == ["a", "b", "c"]
-    a, b, c = ranked_results(groups, SAMPLE_MODEL, "weighted")
+    a, b, c = (
+        result_card(hits, hits[0].score, SAMPLE_MODEL, "weighted") for hits in groups.values()
+    )
     assert (a.scope, a.score, a.start_time, a.end_time) == ("video", 0.9, 30.0, 40.0)
     assert (b.scope, b.start_time, b.end_time) == ("clip", 10.0, 20.0)
     assert (c.scope, c.start_time, c.end_time) == ("video", 0.0, 60.0)
@@ -220,16 +223,20 @@ def test_empty_query_is_refused(sample, encoder):
 
 
 def test_unknown_labels_list_the_valid_ones(sample, encoder):
-    with pytest.raises(InvalidQueryError, match="unknown intent 'horror'.*sci-fi, cartoon, kids"):
+    with pytest.raises(
+        InvalidQueryError, match="^intent: Input should be 'sci-fi', 'cartoon', 'kids'"
+    ):
         run(sample, encoder, intent="horror")
-    with pytest.raises(InvalidQueryError, match="unknown mood 'sad'.*comedy, fantasy, action"):
+    with pytest.raises(
+        InvalidQueryError, match="^mood: Input should be 'comedy', 'fantasy', 'action'"
+    ):
         run(sample, encoder, mood="sad")
-    with pytest.raises(InvalidQueryError, match="unknown intent"):
+    with pytest.raises(InvalidQueryError, match="^filters.intent: Input should be 'sci-fi'"):
         run(sample, encoder, intent="kids", filters={"intent": "horror"})
 
 
 def test_unknown_strategy_lists_the_strategies(sample, encoder):
-    with pytest.raises(InvalidQueryError, match="choose one of baseline, weighted"):
+    with pytest.raises(InvalidQueryError, match="strategy: Input should be 'baseline', 'weighted'"):
         run(sample, encoder, intent="kids", strategy="magic")
 
 
@@ -240,20 +247,29 @@ def test_too_long_text_names_the_limit(sample, encoder):
     assert marengo.max_text_chars == 2000
 
 
-@pytest.mark.parametrize("top_k", [0, 101, -1, "5", 2.5, True, None])
-def test_top_k_out_of_range(sample, encoder, top_k):
-    with pytest.raises(InvalidQueryError, match="top_k must be a whole number from 1 to 100"):
+@pytest.mark.parametrize(
+    ("top_k", "message"),
+    [
+        (0, "greater than or equal to 1"),
+        (101, "less than or equal to 100"),
+        (-1, "greater than or equal to 1"),
+        *[(value, "a valid integer") for value in ("5", 2.5, True, None)],
+    ],
+)
+def test_top_k_out_of_range(sample, encoder, top_k, message):
+    with pytest.raises(InvalidQueryError, match=f"^top_k: Input should be {message}$"):
         run(sample, encoder, intent="kids", top_k=top_k)
 
 
 @pytest.mark.parametrize(
     ("filters", "message"),
     [
-        ({"colour": "red"}, "unknown filter"),
-        ({"min_duration": 300, "max_duration": 100}, "larger than max_duration"),
-        ({"min_duration": -5}, "min_duration must be"),
-        ({"max_duration": "long"}, "max_duration must be"),
-        ({"mood": "sad"}, "unknown mood"),
+        ({"colour": "red"}, "unknown field 'filters.colour': the fields are intent, mood, min"),
+        ({"min_duration": 300, "max_duration": 100}, r"\(300.0\) is larger than max_duration"),
+        ({"min_duration": -5}, "filters.min_duration: Input should be greater than or equal to 0"),
+        ({"max_duration": "long"}, "filters.max_duration: Input should be a valid number"),
+        ({"max_duration": float("inf")}, "filters.max_duration: Input should be a finite number"),
+        ({"mood": "sad"}, "filters.mood: Input should be 'comedy'"),
     ],
 )
 def test_bad_filters(sample, encoder, filters, message):
@@ -330,10 +346,14 @@ def test_similar_bad_input(sample):
         similar(client, name, ["kids-musical-1", "no-such-video"])
     with pytest.raises(UnknownVideoError, match="'ghost'"):
         similar(client, name, ["kids-musical-1"], negative_ids=["ghost"])
-    with pytest.raises(InvalidQueryError, match="at least one video id"):
+    with pytest.raises(InvalidQueryError, match="positive_ids: List should have at least 1 item"):
         similar(client, name, [])
-    with pytest.raises(InvalidQueryError, match="list of video ids"):
+    with pytest.raises(InvalidQueryError, match="positive_ids: Input should be a valid list"):
         similar(client, name, "kids-musical-1")
+    with pytest.raises(InvalidQueryError, match="positive_ids.0: String should have at least 1"):
+        similar(client, name, ["  "])
+    with pytest.raises(InvalidQueryError, match="give at most 20 video ids in total"):
+        similar(client, name, [f"v{i}" for i in range(15)], [f"w{i}" for i in range(6)])
     with pytest.raises(InvalidQueryError, match="both liked and disliked"):
         similar(client, name, ["kids-musical-1"], negative_ids=["kids-musical-1"])
     with pytest.raises(InvalidQueryError, match="top_k"):
@@ -386,39 +406,15 @@ def test_avoid_with_an_unknown_id_is_a_clear_error(sample, encoder):
 # ----- query composition ----------------------------------------------------------------------
 
 
-def test_contrast_formula_scores_the_lowest_weighted_z_score(sample, encoder):
-    """Qdrant's FormulaQuery gives each point min over parts of weight x z-score."""
-    from vidrec_helpers.label_stats import collection_sample
-    from vidrec_helpers.queries import part_vectors, part_weights, tuning
-
-    client, name = sample
-    response = run(sample, encoder, intent="fantasy", mood="magical", top_k=3, strategy="contrast")
-    points = client.count(name).count
-    space = collection_sample(client, name, points).space(SAMPLE_MODEL, encoder.label_matrix())
-    parts = {"intent": "fantasy", "mood": "magical"}
-    vectors = part_vectors(encoder, parts, space=space)
-    weights = part_weights(vectors, tuning(SAMPLE_MODEL, "contrast"))
-    best = max(
-        min(
-            weights[part]
-            * ((row @ v) - (space.sample.points @ v).mean())
-            / (space.sample.points @ v).std()
-            for part, v in vectors.items()
-        )
-        for row in sample_segments()[response.results[0].video_id]
-    )
-    assert response.results[0].score == pytest.approx(best, abs=1e-3)
-
-
 def test_label_vectors_are_embedded_once_per_model(monkeypatch):
     from vidrec_helpers import queries
 
-    monkeypatch.setattr(queries, "_LABEL_VECTORS", {})
+    monkeypatch.setattr(queries, "_LABEL_MATRICES", {})
     embedder = RecordingEmbedder(model="marengo-test")
     vector = QueryEncoder(embedder).label_vector("mood", "musical")
     assert sorted(embedder.texts) == sorted(all_phrases())
     assert np.allclose(QueryEncoder(embedder).label_vector("mood", "musical"), vector)
-    monkeypatch.setattr(queries, "_LABEL_VECTORS", {})  # a new process: read from the disk cache
+    monkeypatch.setattr(queries, "_LABEL_MATRICES", {})  # a new process: read from the disk cache
     assert np.allclose(QueryEncoder(embedder).label_vector("mood", "musical"), vector)
     assert len(embedder.texts) == len(all_phrases())
 
@@ -486,9 +482,8 @@ def test_free_text_ranks_as_a_plain_vector_search(sample):
     plain = [
         r.video_id for r in run(sample, encoder, text=text, top_k=8, strategy="weighted").results
     ]
-    for strategy in ("contrast_video", "contrast", "zmin"):
-        ranked = run(sample, encoder, text=text, top_k=8, strategy=strategy).results
-        assert [r.video_id for r in ranked] == plain, strategy
+    ranked = run(sample, encoder, text=text, top_k=8, strategy="contrast_video").results
+    assert [r.video_id for r in ranked] == plain
 
 
 def test_video_segments_are_read_from_qdrant_when_the_sample_is_partial(sample):
@@ -527,7 +522,7 @@ def test_a_search_without_avoid_reads_no_segments_from_a_partial_sample(sample, 
     assert scrolls == []
 
 
-@pytest.mark.parametrize("strategy", ["contrast", "contrast_video"])
+@pytest.mark.parametrize("strategy", ["weighted", "contrast_video"])
 def test_a_one_video_collection_still_answers(encoder, strategy):
     client, name = fill_sample_collection()
     others = [
@@ -552,3 +547,24 @@ def test_shipped_label_vectors_are_the_local_models():
     fresh = LocalTextEmbedder().embed_texts(texts)
     shipped = np.stack([shipped_vectors()[text] for text in texts])
     assert np.min(np.sum(fresh * shipped, axis=1)) > 0.999
+
+
+@pytest.mark.filterwarnings("ignore:Local mode performs exact")  # it ignores search_params
+@pytest.mark.parametrize("strategy", ["weighted", "fusion"])
+def test_a_server_searches_with_the_planned_beam(sample, encoder, monkeypatch, strategy):
+    """On a Qdrant server every vector search gets `hnsw_ef=SEARCH_EF`; local mode gets none."""
+    from vidrec_helpers import search as search_module
+    from vidrec_helpers.server_settings import SEARCH_EF
+
+    client, name = sample
+    calls = []
+    original = client.query_points
+    monkeypatch.setattr(
+        client, "query_points", lambda *a, **k: calls.append(k) or original(*a, **k)
+    )
+    run(sample, encoder, intent="kids", mood="musical", top_k=3, strategy=strategy)
+    assert calls[-1]["search_params"] is None
+    monkeypatch.setattr(search_module, "is_embedded", lambda client: False)
+    run(sample, encoder, intent="kids", mood="musical", top_k=3, strategy=strategy)
+    assert calls[-1]["search_params"].hnsw_ef == SEARCH_EF
+    assert all(p.params.hnsw_ef == SEARCH_EF for p in calls[-1].get("prefetch", []))

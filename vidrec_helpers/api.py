@@ -23,18 +23,17 @@ from typing import Any
 
 from flask import Flask, g, jsonify, request
 from flask_cors import CORS
-from pydantic import ValidationError
 from werkzeug.exceptions import HTTPException
 from werkzeug.serving import make_server
 
 from vidrec_standins.background import BackgroundServer
 
-from .api_models import Query, SearchBody, SimilarBody
 from .config import VidrecError, mask_secrets
 from .embeddings import EmbeddingError
 from .index import is_embedded
 from .labels import INTENTS, MOODS
 from .queries import default_strategy
+from .query_input import Checked, SearchQuery, SimilarQuery
 from .search import (
     STRATEGIES,
     EmptyCollectionError,
@@ -64,16 +63,9 @@ class BadRequest(Exception):
         self.message, self.details = message, list(details)
 
 
-def _problem(error: dict[str, Any], model: type[Query]) -> str:
-    where = ".".join(str(part) for part in error["loc"]) or "body"
-    if error["type"] == "extra_forbidden":
-        fields = ", ".join(f.alias or name for name, f in model.model_fields.items())
-        return f"unknown field {where!r}: the fields are {fields}"
-    return f"{where}: {error['msg']}"
-
-
-def parse_body(model: type[Query]) -> Any:
-    """The request's JSON body validated by `model`, or a BadRequest saying what is wrong."""
+def parse_body(model: type[Checked], **options: Any) -> Any:
+    """The request's JSON body checked by `model` (JSON names; `options`: `Checked.check`'s),
+    or a BadRequest saying what is wrong."""
     try:
         body = request.get_json(silent=True)
     except RecursionError:  # the json module gives up on `[[[...` thousands deep
@@ -81,10 +73,9 @@ def parse_body(model: type[Query]) -> Any:
     if not isinstance(body, dict):
         raise BadRequest(f"the body must be a JSON object, e.g. {model.example}")
     try:
-        return model.model_validate(body)
-    except ValidationError as error:
-        details = [_problem(item, model) for item in error.errors(include_url=False)]
-        raise BadRequest("invalid request: " + "; ".join(details), details) from None
+        return model.check(body, by_alias=True, **options)
+    except InvalidQueryError as error:
+        raise BadRequest(f"invalid request: {error}", error.details) from None
 
 
 def _error(status: int, message: str, **extra: Any) -> tuple[Any, int]:
@@ -223,9 +214,9 @@ def _add_routes(app: Flask, session: Session, lock: Any) -> None:
         return jsonify({**labels, "default_strategy": default_strategy(session.encoder.model)})
 
     def run_search() -> Any:
-        query = parse_body(SearchBody).model_dump(exclude_none=True)
+        query = parse_body(SearchQuery, max_chars=session.encoder.max_text_chars)
         with lock:
-            return session.search(**query)
+            return session.search(**query.model_dump(exclude_none=True))
 
     @app.post("/search")
     def tutorial_search():
@@ -237,7 +228,7 @@ def _add_routes(app: Flask, session: Session, lock: Any) -> None:
 
     @app.post(f"{API_PREFIX}/similar")
     def similar_route():
-        query = parse_body(SimilarBody).model_dump(exclude_none=True)
+        query = parse_body(SimilarQuery).model_dump(exclude_none=True)
         with lock:
             return jsonify(full_answer(session.similar(**query)))
 

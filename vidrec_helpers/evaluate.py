@@ -6,7 +6,7 @@ them, and not relevant (grade 0) otherwise. precision@k counts grade 2; nDCG@k u
 (linear gain, log2 discount, as scikit-learn's `ndcg_score`).
 
 Protocol: 2-fold cross-validation over the presets. They are shuffled with a fixed seed
-(`SPLIT_SEED`) and halved; each strategy's settings (`queries.TUNABLE`) are tuned on one half
+(`SPLIT_SEED`) and halved; each strategy's settings (`TUNABLE`) are tuned on one half
 (best mean nDCG@k) and scored on the other, then the halves swap, so every preset is scored
 by settings that never saw it. The strategy with the best held-out nDCG@k is the model's
 default (`queries.DEFAULTS`). The same labels calibrate the confidence levels of `search.py`.
@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -24,11 +25,24 @@ from qdrant_client import QdrantClient, models
 
 from .config import VidrecError
 from .labels import INTENTS, MOODS
-from .queries import STRATEGIES, TUNABLE, QueryEncoder, check_strategy, default_strategy
-from .search import SIMILAR_STRATEGY, check_collection, check_top_k, search, similar
+from .queries import QueryEncoder, default_strategy
+from .query_input import STRATEGIES
+from .search import SIMILAR_STRATEGY, Result, check_collection, search, similar
 
 #: Seed of the preset split (numpy's default_rng); fixed so the numbers can be re-run.
 SPLIT_SEED = 12
+_WEIGHTS = (0.45, 0.5, 0.55)
+#: Settings each strategy tunes, and the values `cross_validate` tries (`queries.TUNING`).
+TUNABLE: dict[str, dict[str, tuple[float, ...]]] = {
+    "weighted": {"mood_weight": _WEIGHTS},
+    "fusion": {"prefetch": (50, 100, 200, 400)},
+    "dbsf": {"prefetch": (50, 100, 200, 400)},
+    "contrast_video": {"mood_weight": _WEIGHTS, "temperature": (0.25, 0.5, 1.0)},
+}
+#: Confidence levels: the share of hits above a score that must be relevant.
+LEVELS = {"high": 0.8, "medium": 0.5}
+#: Fewest hits above a score to set a threshold there.
+MIN_SUPPORT = 10
 Labels = dict[str, tuple[str | None, str | None]]
 Scores = dict[str, float]
 
@@ -37,14 +51,11 @@ def video_labels(client: QdrantClient, collection: str) -> Labels:
     """video_id -> (intent, mood) of every video-level point in the collection."""
     _, _, count = check_collection(client, collection)
     scope = models.FieldCondition(key="scope", match=models.MatchValue(value="video"))
-    fields = ["video_id", "intent", "mood"]
-    points, _ = client.scroll(
-        collection, models.Filter(must=[scope]), limit=count, with_payload=fields
-    )
-    labels: Labels = {}
-    for point in points:
-        payload = point.payload or {}
-        labels[payload["video_id"]] = (payload.get("intent"), payload.get("mood"))
+    videos, fields = models.Filter(must=[scope]), ["video_id", "intent", "mood"]
+    points, _ = client.scroll(collection, videos, limit=count, with_payload=fields)
+    labels = {
+        p.payload["video_id"]: (p.payload.get("intent"), p.payload.get("mood")) for p in points
+    }
     if not any(intent and mood for intent, mood in labels.values()):
         raise VidrecError(
             f"collection {collection!r} has no videos labelled with an intent and a mood: "
@@ -53,11 +64,9 @@ def video_labels(client: QdrantClient, collection: str) -> Labels:
     return labels
 
 
-def grade(label: tuple[str | None, str | None], intent: str | None, mood: str | None) -> int:
+def grade(label: tuple[str | None, str | None], intent: str, mood: str) -> int:
     """2 when intent and mood both match, 1 when one matches, 0 when none does."""
-    return int(intent is not None and label[0] == intent) + int(
-        mood is not None and label[1] == mood
-    )
+    return int(label[0] == intent) + int(label[1] == mood)
 
 
 def precision_at_k(grades: Sequence[int], k: int) -> float:
@@ -82,36 +91,6 @@ def presets(labels: Labels) -> list[tuple[str, str]]:
     return [(i, m) for i in INTENTS for m in MOODS if (i, m) in present]
 
 
-def _scores(video_ids: Sequence[str], labels: Labels, label: tuple[str, str], k: int) -> Scores:
-    grades = [grade(labels.get(v, (None, None)), *label) for v in video_ids]
-    all_grades = [grade(other, *label) for other in labels.values()]
-    return {
-        "precision_at_k": precision_at_k(grades, k),
-        "ndcg_at_k": ndcg_at_k(grades, all_grades, k),
-    }
-
-
-def preset_scores(
-    client: QdrantClient,
-    collection: str,
-    encoder: QueryEncoder,
-    strategy: str,
-    k: int,
-    labels: Labels,
-    settings: Mapping[str, float] | None = None,
-) -> dict[str, Scores]:
-    """Per preset ("intent|mood"): precision@k and nDCG@k of one strategy with given settings."""
-    rows = {}
-    for intent, mood in presets(labels):
-        found = search(
-            client, collection, encoder, intent=intent, mood=mood, top_k=k,
-            strategy=strategy, settings=settings,
-        )  # fmt: skip
-        ids = [result.video_id for result in found.results]
-        rows[f"{intent}|{mood}"] = _scores(ids, labels, (intent, mood), k)
-    return rows
-
-
 def summary(rows: Mapping[str, Scores]) -> dict[str, float]:
     """Mean precision@k and nDCG@k, and how many rows have no full match in their top k."""
     values = list(rows.values())
@@ -126,93 +105,101 @@ def folds(names: Sequence[str], seed: int = SPLIT_SEED) -> tuple[list[str], list
     return [names[i] for i in sorted(order[:half])], [names[i] for i in sorted(order[half:])]
 
 
-def settings_grid(strategy: str) -> list[dict[str, float]]:
-    """Every combination of the strategy's tunable settings ([{}] when it has none)."""
-    grid = TUNABLE.get(strategy, {})
-    return [dict(zip(grid, values, strict=True)) for values in itertools.product(*grid.values())]
+def best(candidates: Sequence[Mapping[str, float]]) -> int:
+    """Index of the best mean scores: nDCG@k, then precision@k, then the first (the simpler)."""
+    return max(
+        range(len(candidates)),
+        key=lambda i: (candidates[i]["ndcg_at_k"], candidates[i]["precision_at_k"], -i),
+    )
 
 
-def _best(runs: Sequence[Mapping[str, Scores]], names: Sequence[str]) -> int:
-    """Index of the run with the best mean nDCG@k (then precision@k) over `names`."""
+@dataclass
+class Judge:
+    """Queries a labelled collection and grades the results by the labels (top k of each)."""
 
-    def rank(index: int) -> tuple[float, float, int]:
-        rows = [runs[index][name] for name in names]
-        return (
-            round(float(np.mean([r["ndcg_at_k"] for r in rows])), 9),
-            round(float(np.mean([r["precision_at_k"] for r in rows])), 9),
-            -index,
+    client: QdrantClient
+    collection: str
+    encoder: QueryEncoder
+    labels: Labels
+    k: int = 5
+
+    def scores(self, results: Sequence[Result], label: tuple[str, str], skip: str = "") -> Scores:
+        """precision@k and nDCG@k of results for `label` (not counting the video `skip`)."""
+        labels = {video: other for video, other in self.labels.items() if video != skip}
+        grades = [grade(labels.get(r.video_id, (None, None)), *label) for r in results]
+        all_grades = [grade(other, *label) for other in labels.values()]
+        return {
+            "precision_at_k": precision_at_k(grades, self.k),
+            "ndcg_at_k": ndcg_at_k(grades, all_grades, self.k),
+        }
+
+    def preset_results(
+        self, strategy: str, settings: Mapping[str, float] | None = None
+    ) -> Iterator[tuple[tuple[str, str], list[Result]]]:
+        """Each preset (intent, mood) with its results by one strategy with given settings."""
+        for intent, mood in presets(self.labels):
+            found = search(
+                self.client, self.collection, self.encoder, intent=intent, mood=mood,
+                top_k=self.k, strategy=strategy, settings=settings,
+            )  # fmt: skip
+            yield (intent, mood), found.results
+
+    def similar(self, video_id: str, disliked: Sequence[str] = ()) -> list[Result]:
+        """`similar([video_id], disliked)`."""
+        found = similar(
+            self.client, self.collection, [video_id], disliked, self.k, encoder=self.encoder
         )
+        return found.results
 
-    return max(range(len(runs)), key=rank)
+    def cross_validate(self, strategy: str) -> dict[str, Any]:
+        """Held-out scores of one strategy: tuned on each half of the presets, scored on the other.
 
+        Returns {"held_out": {preset: scores}, "fold_settings": [settings per fold], "tuned":
+        the settings best on all presets (what `queries.TUNING` ships)}.
+        """
+        tunable = TUNABLE.get(strategy, {})
+        grid = [dict(zip(tunable, v, strict=True)) for v in itertools.product(*tunable.values())]
+        runs = []  # per settings: preset "intent|mood" -> scores
+        for settings in grid:
+            found = self.preset_results(strategy, settings)
+            runs.append({f"{i}|{m}": self.scores(results, (i, m)) for (i, m), results in found})
 
-def cross_validate(
-    client: QdrantClient,
-    collection: str,
-    encoder: QueryEncoder,
-    strategy: str,
-    k: int,
-    labels: Labels,
-    seed: int = SPLIT_SEED,
-) -> dict[str, Any]:
-    """Held-out scores of one strategy: tuned on each half of the presets, scored on the other.
+        def tuned_on(names: Sequence[str]) -> int:
+            """Index of the settings with the best mean scores over the presets `names`."""
+            means = [
+                {m: np.mean([run[n][m] for n in names]) for m in run[names[0]]} for run in runs
+            ]
+            return best([{m: round(float(v), 9) for m, v in mean.items()} for mean in means])
 
-    Returns {"held_out": {preset: scores}, "fold_settings": [settings per fold], "tuned":
-    the settings best on all presets (what `queries.TUNING` ships)}.
-    """
-    grid = settings_grid(strategy) or [None]
-    runs = [preset_scores(client, collection, encoder, strategy, k, labels, s) for s in grid]
-    first, second = folds(list(runs[0]), seed)
-    held_out: dict[str, Scores] = {}
-    chosen = []
-    for tune, test in ((first, second), (second, first)):
-        best = _best(runs, tune)
-        chosen.append(grid[best] or {})
-        held_out.update({name: runs[best][name] for name in test})
-    tuned = grid[_best(runs, list(runs[0]))] or {}
-    return {"held_out": held_out, "fold_settings": chosen, "tuned": tuned}
+        first, second = folds(list(runs[0]))
+        held_out = {name: runs[tuned_on(first)][name] for name in second}
+        held_out |= {name: runs[tuned_on(second)][name] for name in first}
+        fold_settings = [grid[tuned_on(first)], grid[tuned_on(second)]]
+        return {
+            "held_out": held_out,
+            "fold_settings": fold_settings,
+            "tuned": grid[tuned_on(list(runs[0]))],
+        }
 
-
-def evaluate_similar(
-    client: QdrantClient,
-    collection: str,
-    k: int,
-    labels: Labels,
-    encoder: QueryEncoder | None = None,
-) -> dict[str, Any]:
-    """`similar([video])` judged by the video's own intent and mood (leave-one-out), and "not this".
-
-    "not this": for every video whose top k holds a wrong video, the first wrong one is marked
-    as disliked and the query re-run; precision@k before and after, over those videos.
-    """
-    rows, before, after = {}, [], []
-    for video_id, label in labels.items():
-        if not all(label):
-            continue
-        others = {key: value for key, value in labels.items() if key != video_id}
-        found = similar(client, collection, [video_id], top_k=k, encoder=encoder).results
-        rows[video_id] = _scores([r.video_id for r in found], others, label, k)
-        wrong = [r.video_id for r in found if labels.get(r.video_id) != label]
-        if wrong:
-            again = similar(client, collection, [video_id], wrong[:1], top_k=k, encoder=encoder)
-            before.append(rows[video_id]["precision_at_k"])
-            ids = [r.video_id for r in again.results]
-            after.append(_scores(ids, others, label, k)["precision_at_k"])
-    not_this = {"videos": len(before), "precision_before": round(float(np.mean(before)), 4)}
-    not_this["precision_after"] = round(float(np.mean(after)), 4)
-    return {**summary(rows), "videos": len(rows), "not_this": not_this}
-
-
-def best_strategy(strategies: Mapping[str, Mapping[str, float]]) -> str:
-    """The strategy with the highest nDCG@k; precision@k breaks ties, then the simpler strategy."""
-    order = list(STRATEGIES)
-
-    def rank(name: str) -> tuple[float, float, int]:
-        scores = strategies[name]
-        position = order.index(name) if name in order else len(order)
-        return (scores["ndcg_at_k"], scores["precision_at_k"], -position)
-
-    return max(strategies, key=rank)
+    def evaluate_similar(self) -> dict[str, Any]:
+        """`similar([video])` judged by the video's own intent and mood (leave-one-out), and
+        "not this": for every video whose top k holds a wrong video, the first wrong one is
+        marked as disliked and the query re-run; precision@k before and after, over those videos.
+        """
+        rows, before, after = {}, [], []
+        for video_id, label in self.labels.items():
+            if not all(label):
+                continue
+            found = self.similar(video_id)
+            rows[video_id] = self.scores(found, label, skip=video_id)
+            wrong = [r.video_id for r in found if self.labels.get(r.video_id) != label]
+            if wrong:
+                before.append(rows[video_id]["precision_at_k"])
+                again = self.similar(video_id, wrong[:1])
+                after.append(self.scores(again, label, skip=video_id)["precision_at_k"])
+        not_this = {"videos": len(before), "precision_before": round(float(np.mean(before)), 4)}
+        not_this["precision_after"] = round(float(np.mean(after)), 4)
+        return {**summary(rows), "videos": len(rows), "not_this": not_this}
 
 
 def evaluate(
@@ -220,104 +207,79 @@ def evaluate(
     collection: str,
     encoder: QueryEncoder,
     k: int = 5,
-    strategies: Sequence[str] | None = None,
-    details: bool = False,
     include_similar: bool = False,
-    seed: int = SPLIT_SEED,
 ) -> dict[str, Any]:
     """Held-out precision@k and nDCG@k of every strategy over the presets (`vidrec evaluate --json`).
 
     Shape: {"k", "protocol", "split_seed", "folds", "default", "best", "model", "collection",
     "queries", "strategies": {name: {"precision_at_k", "ndcg_at_k", "zero_full_match",
-    "tuned", "fold_settings"}}}, plus "presets" (held-out scores per preset, when `details`)
-    and "similar" (`evaluate_similar`, when `include_similar`). "best" is the strategy to
+    "tuned", "fold_settings"}}}, plus "similar" (`Judge.evaluate_similar`, when `include_similar`). "best" is the strategy to
     make the default for this model (`queries.DEFAULTS`).
     """
-    check_top_k(k)
-    labels = video_labels(client, collection)
-    names = [check_strategy(name) for name in strategies or STRATEGIES]
-    held_out, overall = {}, {}
-    for name in names:
-        run = cross_validate(client, collection, encoder, name, k, labels, seed)
-        held_out[name] = run.pop("held_out")
-        overall[name] = {**summary(held_out[name]), **run}
+    judge = Judge(client, collection, encoder, video_labels(client, collection), k)
+    overall = {}
+    for name in STRATEGIES:
+        run = judge.cross_validate(name)
+        overall[name] = {**summary(run.pop("held_out")), **run}
     report: dict[str, Any] = {
         "k": k,
         "protocol": "2-fold cross-validation over the presets: tuned on one half, scored on the other",
-        "split_seed": seed,
-        "folds": list(folds([f"{i}|{m}" for i, m in presets(labels)], seed)),
+        "split_seed": SPLIT_SEED,
+        "folds": list(folds([f"{i}|{m}" for i, m in presets(judge.labels)])),
         "default": default_strategy(encoder.model),
-        "best": best_strategy(overall),
+        "best": list(overall)[best(list(overall.values()))],
         "model": encoder.model,
         "collection": collection,
-        "queries": len(presets(labels)),
+        "queries": len(presets(judge.labels)),
         "strategies": overall,
     }
-    if details:
-        report["presets"] = {
-            name: {p: {m: round(v, 4) for m, v in row.items()} for p, row in rows.items()}
-            for name, rows in held_out.items()
-        }
     if include_similar:
-        report["similar"] = evaluate_similar(client, collection, k, labels, encoder)
+        report["similar"] = judge.evaluate_similar()
     return report
 
 
-def thresholds_from(
-    hits: Iterable[tuple[float, bool]],
-    high: float = 0.8,
-    medium: float = 0.5,
-    min_support: int = 10,
-) -> dict[str, float | None]:
-    """Score thresholds: the lowest score above which >= `high` (`medium`) of hits are relevant.
+def thresholds_from(hits: Iterable[tuple[float, bool]]) -> dict[str, float | None]:
+    """Score thresholds per level: the lowest score above which LEVELS[level] of hits are relevant.
 
     `hits` are (score, fully relevant) pairs. A level no score reaches with at least
-    `min_support` hits above it is None (that confidence is never given).
+    MIN_SUPPORT hits above it is None (that confidence is never given).
     """
     ranked = sorted(hits, key=lambda hit: hit[0], reverse=True)
     levels: dict[str, float | None] = {"high": None, "medium": None}
     relevant = 0
     for count, (score, is_relevant) in enumerate(ranked, 1):
         relevant += int(is_relevant)
-        if count < min_support:
+        if count < MIN_SUPPORT:
             continue
-        for name, target in (("high", high), ("medium", medium)):
+        for name, target in LEVELS.items():
             if relevant / count >= target:
                 levels[name] = round(score, 3)
     return levels
 
 
 def calibrate_confidence(
-    client: QdrantClient,
-    collection: str,
-    encoder: QueryEncoder,
-    depth: int = 20,
-    high: float = 0.8,
-    medium: float = 0.5,
+    client: QdrantClient, collection: str, encoder: QueryEncoder, depth: int = 20
 ) -> dict[str, dict[str, float | None]]:
     """Confidence thresholds per strategy (and for `similar`) from a labelled collection.
 
     Hits are the top `depth` results of every preset (of every video for `similar`). Run it on
     your own labelled Marengo collection (`vidrec evaluate --calibrate`) and pass the result to
-    `search.register_thresholds(model, thresholds)`; the sample's are in
-    `search.CONFIDENCE_THRESHOLDS`.
+    `results.register_thresholds(model, thresholds)`; the sample's are in
+    `results.CONFIDENCE_THRESHOLDS`.
     """
-    labels = video_labels(client, collection)
+    judge = Judge(client, collection, encoder, video_labels(client, collection), depth)
     thresholds = {}
     for name in STRATEGIES:
-        hits = []
-        for intent, mood in presets(labels):
-            found = search(
-                client, collection, encoder, intent=intent, mood=mood, top_k=depth, strategy=name
-            )
-            hits += [(r.score, labels.get(r.video_id) == (intent, mood)) for r in found.results]
-        thresholds[name] = thresholds_from(hits, high, medium)
-    hits = []
-    for video_id, label in labels.items():
-        if all(label):
-            found = similar(client, collection, [video_id], top_k=depth, encoder=encoder)
-            hits += [(r.score, labels.get(r.video_id) == label) for r in found.results]
-    thresholds[SIMILAR_STRATEGY] = thresholds_from(hits, high, medium)
+        found = judge.preset_results(name)
+        hits = [(r.score, judge.labels.get(r.video_id) == label) for label, rs in found for r in rs]
+        thresholds[name] = thresholds_from(hits)
+    hits = [
+        (r.score, judge.labels.get(r.video_id) == label)
+        for video_id, label in judge.labels.items()
+        if all(label)
+        for r in judge.similar(video_id)
+    ]
+    thresholds[SIMILAR_STRATEGY] = thresholds_from(hits)
     return thresholds
 
 

@@ -10,6 +10,7 @@ and a video's *profile* (its z-scores against every label).
 from __future__ import annotations
 
 import weakref
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -39,13 +40,18 @@ class CollectionSample:
     spaces: dict[str, LabelSpace] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
-        self.videos = np.asarray([rows.mean(axis=0) for rows in self.segments.values()])
+        self.videos = video_means(self.segments)
 
     def space(self, model: str | None, labels: np.ndarray) -> LabelSpace:
         """The label statistics of `model`'s label vectors over this sample (computed once)."""
         if str(model) not in self.spaces:
             self.spaces[str(model)] = LabelSpace(labels, self)
         return self.spaces[str(model)]
+
+
+def video_means(segments: Mapping[str, np.ndarray]) -> np.ndarray:
+    """The mean vector of each video's segments, one row per video."""
+    return np.asarray([rows.mean(axis=0) for rows in segments.values()])
 
 
 _SAMPLES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()

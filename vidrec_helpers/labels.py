@@ -9,6 +9,7 @@ original single-string query.
 from __future__ import annotations
 
 import json
+from functools import partial
 from pathlib import Path
 
 from .config import VidrecError
@@ -34,14 +35,15 @@ def check_label(kind: str, value: object) -> str:
     return str(value)
 
 
-def check_intent(intent: str) -> str:
-    """Return `intent` if known, else raise an error listing the valid ones."""
-    return check_label("intent", intent)
+#: `check_label` of one kind: the intent (mood) if known, else an error listing the valid ones.
+check_intent = partial(check_label, "intent")
+check_mood = partial(check_label, "mood")
 
 
-def check_mood(mood: str) -> str:
-    """Return `mood` if known, else raise an error listing the valid ones."""
-    return check_label("mood", mood)
+def label_row(kind: str, name: str) -> int:
+    """The row of a label in a matrix of every label (the intents, then the moods)."""
+    rows = [(each, label) for each, labels in PHRASES.items() for label in labels]
+    return rows.index((kind, check_label(kind, name)))
 
 
 def baseline_query(intent: str, mood: str) -> str:

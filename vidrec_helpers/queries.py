@@ -1,16 +1,14 @@
-"""Query composition: validated query parts -> label and text vectors -> one Qdrant query.
+"""Query composition: checked query parts -> label and text vectors -> one Qdrant query.
 
 The original demo embedded one string, `Recommend: "<intent description>" videos "<mood>"`
 (the `baseline` strategy). The other strategies embed the parts separately (an intent and a
-mood are each the mean of several phrasings, see labels.py) and combine them; `evaluate.py`
-measures them with 2-fold cross-validation over the presets and `DEFAULTS` holds the winner
-per model.
+mood are each the mean of several phrasings, see labels.py) and combine them.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -20,62 +18,40 @@ import pyarrow.parquet as pq
 from qdrant_client import models
 
 from .config import VidrecError
-from .label_stats import CollectionSample, LabelSpace
+from .label_stats import LabelSpace
 from .labels import (
     INTENTS,
     PHRASES,
     all_phrases,
     baseline_query,
-    check_label,
+    label_row,
     preset_names,
     query_text,
 )
-from .query_input import InvalidQueryError, ModelMismatchError, model_key, text_limit
+from .query_input import ModelMismatchError, model_key, text_limit
 from .records import unit
 from .samples import SAMPLE_MODEL, checksum_path, data_dir
 
 if TYPE_CHECKING:
     from .embeddings import Embedder
 
-#: Query strategies: name -> what it does. Every one accepts intent, mood, keywords and text.
-STRATEGIES: dict[str, str] = {
-    "baseline": 'the original demo: one string, Recommend: "<intent description>" videos "<mood>"',
-    "weighted": "one vector: unit(w_intent*v_intent + w_mood*v_mood + v_keywords + v_text)",
-    "fusion": "one Qdrant prefetch per part, merged by reciprocal rank fusion (RRF)",
-    "dbsf": "one Qdrant prefetch per part, merged by distribution-based score fusion (DBSF)",
-    "zmin": "one prefetch per part; a Qdrant FormulaQuery keeps the lowest z-scored part",
-    "contrast": "zmin with contrasted labels: each label minus the other labels of its kind",
-    "contrast_video": "contrast finds candidates; each video is then scored by all its clips",
-}
 #: Default strategy per model: the best cross-validated one on labelled data (`vidrec evaluate`).
 DEFAULTS: dict[str, str] = {SAMPLE_MODEL: "contrast_video"}
 #: Models never evaluated here (Marengo: no labelled Marengo vectors ship) use the simplest
 #: composition until `vidrec evaluate --json` on a labelled collection names its "best".
 UNEVALUATED_DEFAULT = "weighted"
-#: Tuned settings per model and strategy (tuned on all presets; evaluate.py reports held-out
-#: scores): `mood_weight` is the mood's share of intent + mood, `prefetch` the fused depth,
+#: Tuned settings per model and strategy (`evaluate.TUNABLE`, tuned on all presets):
+#: `mood_weight` is the mood's share of intent + mood, `prefetch` the fused depth,
 #: `temperature` the softness of a label's share among its kind (contrast_video).
 TUNING: dict[str, dict[str, dict[str, float]]] = {
     SAMPLE_MODEL: {
         "weighted": {"mood_weight": 0.5},
         "fusion": {"prefetch": 400},
         "dbsf": {"prefetch": 100},
-        "zmin": {"mood_weight": 0.5},
-        "contrast": {"mood_weight": 0.5},
         "contrast_video": {"mood_weight": 0.55, "temperature": 1.0},
     }
 }
 UNTUNED: dict[str, float] = {"mood_weight": 0.5, "prefetch": 100, "temperature": 1.0}
-_WEIGHTS = (0.45, 0.5, 0.55)
-#: Settings each strategy tunes, and the values `evaluate.cross_validate` tries.
-TUNABLE: dict[str, dict[str, tuple[float, ...]]] = {
-    "weighted": {"mood_weight": _WEIGHTS},
-    "fusion": {"prefetch": (50, 100, 200, 400)},
-    "dbsf": {"prefetch": (50, 100, 200, 400)},
-    "zmin": {"mood_weight": _WEIGHTS},
-    "contrast": {"mood_weight": _WEIGHTS},
-    "contrast_video": {"mood_weight": _WEIGHTS, "temperature": (0.25, 0.5, 1.0)},
-}
 #: How hard `search(avoid=...)` pushes the query away from the mean of the avoided videos.
 AVOID_WEIGHT = 0.5
 
@@ -116,8 +92,8 @@ def shipped_vectors() -> dict[str, np.ndarray]:
     return vectors | {query_text(name): query_vector(name) for name in preset_names()}
 
 
-#: Label vectors per (model, kind, label) in this process (see QueryEncoder.label_matrix).
-_LABEL_VECTORS: dict[tuple[str, str, str], np.ndarray] = {}
+#: Every label vector per model in this process (see QueryEncoder.label_matrix).
+_LABEL_MATRICES: dict[str, np.ndarray] = {}
 
 
 class QueryEncoder:
@@ -128,10 +104,9 @@ class QueryEncoder:
     the local model offline). Results are remembered.
     """
 
-    def __init__(self, embedder: Embedder, cache_size: int = 512) -> None:
+    def __init__(self, embedder: Embedder) -> None:
         self.embedder = embedder
-        self.cache_size = cache_size
-        self._cache: dict[str, np.ndarray] = {}
+        self._embed = lru_cache(maxsize=512)(self._embed_text)
 
     @property
     def model(self) -> str:
@@ -145,34 +120,24 @@ class QueryEncoder:
     def max_text_chars(self) -> int:
         return text_limit(self.model)
 
-    def preset(self, text: str) -> np.ndarray | None:
-        """The shipped vector of a text, or None (always None for models other than the sample's)."""
-        return shipped_vectors().get(text) if model_key(self.model) == SAMPLE_MODEL else None
-
     def encode(self, text: str) -> np.ndarray:
-        """The unit query vector of `text`."""
-        vector = self.preset(text)
-        if vector is not None:
-            return vector
-        if text not in self._cache:
-            if len(self._cache) >= self.cache_size:
-                self._cache.pop(next(iter(self._cache)))
-            vector = np.asarray(self.embedder.embed_text(text), dtype=np.float32)
-            if vector.shape != (self.dimension,):
-                raise ModelMismatchError(
-                    f"{self.model} returned a query vector of dimension {vector.shape[-1]}, but "
-                    f"the collection holds vectors of dimension {self.dimension}: search the "
-                    "collection of the same model, or re-run `vidrec ingest` with this model"
-                )
-            self._cache[text] = unit(vector)
-        return self._cache[text]
+        """The unit query vector of `text`: shipped (sample model only), else embedded once."""
+        shipped = shipped_vectors().get(text) if model_key(self.model) == SAMPLE_MODEL else None
+        return shipped if shipped is not None else self._embed(text)
+
+    def _embed_text(self, text: str) -> np.ndarray:
+        vector = np.asarray(self.embedder.embed_text(text), dtype=np.float32)
+        if vector.shape != (self.dimension,):
+            raise ModelMismatchError(
+                f"{self.model} returned a query vector of dimension {vector.shape[-1]}, but "
+                f"the collection holds vectors of dimension {self.dimension}: search the "
+                "collection of the same model, or re-run `vidrec ingest` with this model"
+            )
+        return unit(vector)
 
     def label_vector(self, kind: str, name: str) -> np.ndarray:
         """The unit mean of a label's phrasing vectors (a prompt ensemble)."""
-        key = (model_key(self.model), kind, check_label(kind, name))
-        if key not in _LABEL_VECTORS:
-            self.label_matrix()
-        return _LABEL_VECTORS[key]
+        return self.label_matrix()[label_row(kind, name)]
 
     def label_matrix(self) -> np.ndarray:
         """Every label vector, intents then moods: from memory, the disk cache, or embedded once.
@@ -180,21 +145,23 @@ class QueryEncoder:
         Live, the 44 phrasings cost 44 text embeddings the first time a model is used; the
         result is kept in the cache folder, so later sessions pay nothing.
         """
-        keys = [(model_key(self.model), kind, name) for kind in PHRASES for name in PHRASES[kind]]
-        if not all(key in _LABEL_VECTORS for key in keys):
-            path, shipped = label_cache_path(self.model), model_key(self.model) == SAMPLE_MODEL
+        key = model_key(self.model)
+        if key not in _LABEL_MATRICES:
+            path, shipped = label_cache_path(self.model), key == SAMPLE_MODEL
             if not shipped and path.exists():
-                matrix = np.load(path)["vectors"]
+                _LABEL_MATRICES[key] = np.load(path)["vectors"]
             else:
-                groups = [PHRASES[kind][name] for _, kind, name in keys]
-                matrix = np.stack(
-                    [unit(np.mean([self.encode(t) for t in g], axis=0)) for g in groups]
-                )
+                _LABEL_MATRICES[key] = ensembles(self.encode)
                 if not shipped:
                     path.parent.mkdir(parents=True, exist_ok=True)
-                    np.savez(path, vectors=matrix)
-            _LABEL_VECTORS.update(zip(keys, matrix, strict=True))
-        return np.stack([_LABEL_VECTORS[key] for key in keys])
+                    np.savez(path, vectors=_LABEL_MATRICES[key])
+        return _LABEL_MATRICES[key]
+
+
+def ensembles(encode: Callable[[str], np.ndarray]) -> np.ndarray:
+    """Every label vector, intents then moods: the unit mean of its phrasings' vectors."""
+    groups = [texts for labels in PHRASES.values() for texts in labels.values()]
+    return np.stack([unit(np.mean([encode(text) for text in texts], axis=0)) for texts in groups])
 
 
 def label_cache_path(model: str) -> Path:
@@ -217,15 +184,6 @@ def check_model(encoder: QueryEncoder, stored_model: str | None, size: int) -> N
         )
 
 
-def check_strategy(strategy: str) -> str:
-    """`strategy` if known, else an error listing the strategies."""
-    if strategy not in STRATEGIES:
-        raise InvalidQueryError(
-            f"unknown strategy {strategy!r}: choose one of {', '.join(STRATEGIES)}"
-        )
-    return strategy
-
-
 def baseline_text(parts: Mapping[str, str]) -> str:
     """The original demo's single query string, extended with keywords and free text."""
     intent, mood = parts.get("intent"), parts.get("mood")
@@ -246,12 +204,7 @@ def label_matrix(model: str | None, encoder: QueryEncoder | None = None) -> np.n
     """Every label vector of `model` (an encoder's, else the shipped ones), or None."""
     if encoder is not None and model_key(encoder.model) == model_key(model):
         return encoder.label_matrix()
-    if model_key(model) != SAMPLE_MODEL:
-        return None
-    groups = [texts for kind in PHRASES.values() for texts in kind.values()]
-    return np.stack(
-        [unit(np.mean([shipped_vectors()[t] for t in texts], axis=0)) for texts in groups]
-    )
+    return ensembles(shipped_vectors().__getitem__) if model_key(model) == SAMPLE_MODEL else None
 
 
 def part_vectors(
@@ -278,58 +231,24 @@ def part_weights(parts: Mapping[str, Any], settings: Mapping[str, float]) -> dic
     return {name: shares.get(name, 1.0) for name in parts}
 
 
-def _z(index: int, mean: float, std: float, weight: float) -> models.Expression:
-    """weight x ($score[index] - mean) / std, as a Qdrant formula expression."""
-    return models.SumExpression(
-        sum=[models.MultExpression(mult=[f"$score[{index}]", weight / std]), -mean * weight / std]
-    )
-
-
-def _minimum(left: models.Expression, right: models.Expression) -> models.Expression:
-    """min(a, b) = (a + b - |a - b|) / 2: Qdrant formulas have `abs` but no `min`."""
-    gap = models.AbsExpression(
-        abs=models.SumExpression(sum=[left, models.NegExpression(neg=right)])
-    )
-    return models.MultExpression(
-        mult=[0.5, models.SumExpression(sum=[left, right, models.NegExpression(neg=gap)])]
-    )
-
-
-def zmin_formula(
-    vectors: Mapping[str, np.ndarray], weights: Mapping[str, float], sample: CollectionSample
-) -> tuple[models.Expression, dict[str, float]]:
-    """The formula min over parts of weight x z-score, and the default score of a missed part."""
-    terms, defaults = [], {}
-    for index, (name, vector) in enumerate(vectors.items()):
-        scores = sample.points @ vector
-        mean, std = float(scores.mean()), float(scores.std()) or 1.0
-        terms.append(_z(index, mean, std, weights[name]))
-        defaults[f"$score[{index}]"] = mean - 3 * std  # a point no prefetch found scores low
-    formula = terms[0]
-    for term in terms[1:]:
-        formula = _minimum(formula, term)
-    return formula, defaults
-
-
 def build_query(
     encoder: QueryEncoder,
     parts: Mapping[str, str],
     strategy: str,
+    settings: Mapping[str, float],
     query_filter: models.Filter | None,
     avoid: Sequence[np.ndarray] = (),
     space: LabelSpace | None = None,
-    settings: Mapping[str, float] | None = None,
 ) -> dict[str, Any]:
     """The `query` (and `prefetch`) arguments of `query_points` for one strategy.
 
     `avoid` holds vectors of videos to steer away from: every part vector moves away from
-    their mean. `contrast*` need the `space` of the collection (label_stats.LabelSpace).
+    their mean. `contrast_video` needs the `space` of the collection (label_stats.LabelSpace).
     """
-    settings = settings or tuning(encoder.model, strategy)
     if strategy == "baseline":
         (vector,) = part_vectors(encoder, {"text": baseline_text(parts)}, avoid).values()
         return {"query": vector.tolist()}
-    vectors = part_vectors(encoder, parts, avoid, space if "contrast" in strategy else None)
+    vectors = part_vectors(encoder, parts, avoid, space)
     weights = part_weights(vectors, settings)
     if strategy in ("weighted", "contrast_video"):  # contrast_video: candidates, re-scored later
         return {"query": unit(sum(weights[n] * v for n, v in vectors.items())).tolist()}
@@ -338,8 +257,5 @@ def build_query(
         models.Prefetch(query=vector.tolist(), filter=query_filter, limit=depth)
         for vector in vectors.values()
     ]
-    if strategy in ("fusion", "dbsf"):
-        fusion = models.Fusion.RRF if strategy == "fusion" else models.Fusion.DBSF
-        return {"prefetch": prefetch, "query": models.FusionQuery(fusion=fusion)}
-    formula, defaults = zmin_formula(vectors, weights, space.sample)
-    return {"prefetch": prefetch, "query": models.FormulaQuery(formula=formula, defaults=defaults)}
+    fusion = models.Fusion.RRF if strategy == "fusion" else models.Fusion.DBSF
+    return {"prefetch": prefetch, "query": models.FusionQuery(fusion=fusion)}

@@ -19,8 +19,6 @@ CONFIDENCE_THRESHOLDS: dict[str, dict[str, dict[str, float | None]]] = {
         "weighted": {"high": None, "medium": 0.487},
         "fusion": {"high": None, "medium": None},
         "dbsf": {"high": None, "medium": 1.622},
-        "zmin": {"high": None, "medium": 1.942},
-        "contrast": {"high": 2.311, "medium": 1.351},
         "contrast_video": {"high": 1.752, "medium": 0.994},
         "similar": {"high": 0.917, "medium": 0.777},
     },
@@ -99,13 +97,13 @@ def confidence_level(score: float, model: str | None, strategy: str) -> str:
 def result_card(
     hits: list[models.ScoredPoint], score: float, model: str | None, how: str
 ) -> Result:
-    """A result card from a video's hits (best first): the best clip is its moment."""
+    """A result card from a video's hits (best first): the best clip is its moment, else the
+    whole video."""
     payload = hits[0].payload or {}
     duration = payload.get("duration")
-    clips = [hit.payload for hit in hits if (hit.payload or {}).get("scope") == "clip"]
-    start, end = (0.0, duration if duration is not None else payload.get("end_sec", 0.0))
-    if clips:
-        start, end = clips[0]["start_sec"], clips[0]["end_sec"]
+    clip = next((hit.payload for hit in hits if (hit.payload or {}).get("scope") == "clip"), {})
+    start = clip.get("start_sec", 0.0)
+    end = clip.get("end_sec", duration if duration is not None else payload.get("end_sec", 0.0))
     return Result(
         video_id=str(payload.get("video_id")),
         filename=payload.get("filename") or None,
@@ -121,18 +119,6 @@ def result_card(
         duration=float(duration) if duration is not None else None,
         s3_key=payload.get("s3_key"),
     )
-
-
-def ranked_results(
-    groups: Mapping[str, list[models.ScoredPoint]],
-    model: str | None,
-    how: str,
-    scores: Mapping[str, float] | None = None,
-) -> list[Result]:
-    """Result cards in the order of `scores` (re-scored videos) or of the groups."""
-    order = sorted(groups, key=lambda v: -scores[v]) if scores is not None else list(groups)
-    best = scores or {video_id: hits[0].score for video_id, hits in groups.items()}
-    return [result_card(groups[video_id], best[video_id], model, how) for video_id in order]
 
 
 def group_by_video(points: Sequence[models.ScoredPoint]) -> dict[str, list[models.ScoredPoint]]:

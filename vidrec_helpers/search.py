@@ -1,4 +1,5 @@
-"""Search and recommend: a composed query (queries.py) -> Qdrant -> one result per video."""
+"""Search and recommend: a checked query (query_input.py), composed (queries.py) -> Qdrant ->
+one result per video (results.py)."""
 
 from __future__ import annotations
 
@@ -9,17 +10,16 @@ from typing import Any
 import numpy as np
 from qdrant_client import QdrantClient, models
 
-from .label_stats import CollectionSample, LabelSpace, collection_sample, standardize
+from .index import is_embedded
+from .label_stats import CollectionSample, LabelSpace, collection_sample, standardize, video_means
 from .labels import PHRASES
 
 # Re-exported below (__all__): the names the API, CLI, widgets and notebooks import from here.
 from .queries import (
     AVOID_WEIGHT,
-    STRATEGIES,
     QueryEncoder,
     build_query,
     check_model,
-    check_strategy,
     default_strategy,
     label_matrix,
     part_vectors,
@@ -28,34 +28,24 @@ from .queries import (
 )
 from .query_input import (
     DEFAULT_LIMIT,
-    MAX_TOP_K,
+    MAX_EXAMPLE_IDS,
+    STRATEGIES,
     Filters,
     InvalidQueryError,
     ModelMismatchError,
     SearchError,
-    check_ids,
-    check_top_k,
-    query_parts,
+    SearchQuery,
+    SimilarQuery,
 )
 from .records import unit
-from .results import (
-    CONFIDENCE_NOTE,
-    CONFIDENCE_THRESHOLDS,
-    Result,
-    SearchResponse,
-    confidence_level,
-    group_by_video,
-    ranked_results,
-    register_thresholds,
-)
+from .results import CONFIDENCE_NOTE, Result, SearchResponse, group_by_video, result_card
 from .samples import SAMPLE_MODEL
+from .server_settings import search_params
 
 __all__ = [
-    "CONFIDENCE_NOTE", "CONFIDENCE_THRESHOLDS", "DEFAULT", "MAX_EXAMPLE_IDS", "MAX_TOP_K",
-    "STRATEGIES", "EmptyCollectionError", "Filters", "InvalidQueryError", "ModelMismatchError",
-    "QueryEncoder", "Result", "SearchError", "SearchResponse", "UnknownVideoError",
-    "check_strategy", "check_top_k", "confidence_level", "group_by_video", "register_thresholds",
-    "search", "similar",
+    "CONFIDENCE_NOTE", "DEFAULT", "MAX_EXAMPLE_IDS", "STRATEGIES", "EmptyCollectionError",
+    "InvalidQueryError", "ModelMismatchError", "QueryEncoder", "Result", "SearchError",
+    "SearchResponse", "UnknownVideoError", "search", "similar",
 ]  # fmt: skip
 
 #: The sample model's default strategy (other models: `default_strategy(model)`).
@@ -66,8 +56,6 @@ SIMILAR_STRATEGY = "similar"
 FETCH_FACTOR = 5
 #: Most points one query fetches while looking for enough distinct videos.
 MAX_FETCH = 10_000
-#: Most videos one `similar` call may name (liked + disliked).
-MAX_EXAMPLE_IDS = 20
 #: Candidate videos a two-stage query (`contrast_video`, `similar`) re-scores by all their clips.
 CANDIDATES = 40
 #: Weight of the mean of the parts beside their minimum in `contrast_video` (fixed, not tuned).
@@ -113,20 +101,22 @@ def grouped_hits(
 ) -> dict[str, list[models.ScoredPoint]]:
     """The best `top_k` videos (except `exclude`) with their hits: over-fetch, group per video.
 
-    `query_points_groups(group_by="video_id")` gives the same groups, but local mode reads the
-    payload of every point for it (~150 ms a query on the 758 sample points); over-fetching
-    reads only the hits, growing until `top_k` videos are found. Excluded videos are dropped
-    here: local mode evaluates a `must_not` filter point by point in Python (~30 ms).
+    The fetch grows until `top_k` videos are found (in local mode this is much faster than
+    `query_points_groups` or a `must_not` filter). On a server, every vector search uses the
+    planned beam (`server_settings.SEARCH_EF`).
     """
+    params = None if is_embedded(client) else search_params()
     limit = (top_k + len(exclude)) * FETCH_FACTOR
     while True:
         deeper = [
-            p.model_copy(update={"limit": max(p.limit, limit)}) for p in query.get("prefetch", [])
+            p.model_copy(update={"limit": max(p.limit, limit), "params": params})
+            for p in query.get("prefetch", [])
         ]
         points = client.query_points(
             collection,
             limit=limit,
             query_filter=query_filter,
+            search_params=params,
             with_payload=True,
             **{**query, **({"prefetch": deeper} if deeper else {})},
         ).points
@@ -189,7 +179,7 @@ def video_scores(
     TIE_BREAK x the mean of the parts orders videos that pass them all (a label's share
     saturates: many videos are clearly "kids"). Avoided videos pull the score down.
     """
-    means = np.asarray([rows.mean(axis=0) for rows in segments.values()])
+    means = video_means(segments)
     weights = part_weights(vectors, settings)
     scores = []
     for name, vector in vectors.items():
@@ -208,66 +198,64 @@ def video_scores(
     return dict(zip(segments, total.tolist(), strict=True))
 
 
+def respond(
+    started: float,
+    groups: Mapping[str, list[models.ScoredPoint]],
+    scores: Mapping[str, float] | None,
+    top_k: int,
+    **about: Any,
+) -> SearchResponse:
+    """Result cards, best first (by `scores` when the videos were re-scored), and how they were
+    found (`about`: strategy, model, collection, query, filters)."""
+    order = list(groups) if scores is None else sorted(groups, key=lambda v: -scores[v])
+    best = scores or {video_id: hits[0].score for video_id, hits in groups.items()}
+    results = [
+        result_card(groups[v], best[v], about["model"], about["strategy"]) for v in order[:top_k]
+    ]
+    took_ms = (time.perf_counter() - started) * 1000
+    return SearchResponse(results=results, took_ms=took_ms, **about)
+
+
 def search(
     client: QdrantClient,
     collection: str,
     encoder: QueryEncoder,
     *,
-    intent: str | None = None,
-    mood: str | None = None,
-    keywords: str | Sequence[str] | None = None,
-    text: str | None = None,
-    top_k: int = DEFAULT_LIMIT,
-    filters: Filters | Mapping[str, Any] | None = None,
-    strategy: str | None = None,
-    avoid: Sequence[str] = (),
     settings: Mapping[str, float] | None = None,
+    **query: Any,
 ) -> SearchResponse:
     """The `top_k` videos best matching an intent, a mood, keywords and/or a free text.
 
-    Video-level and clip-level points are searched together and grouped per video; each result
-    points at its best matching clip (`start_time`/`end_time`), or the whole video. `avoid`
-    lists video ids to steer away from ("not this"): they are never returned, and the query
-    moves away from them. `settings` overrides the strategy's tuned settings (evaluation).
+    `query` holds the fields of `SearchQuery`: intent, mood, keywords, text, top_k, filters,
+    strategy and avoid. Video-level and clip-level points are searched together and grouped per
+    video; each result points at its best matching clip (`start_time`/`end_time`), or the whole
+    video. `avoid` lists video ids to steer away from ("not this"): they are never returned, and
+    the query moves away from them. `settings` overrides the strategy's tuned settings.
     """
     started = time.perf_counter()
-    strategy = check_strategy(strategy or default_strategy(encoder.model))
-    top_k = check_top_k(top_k)
-    parts = query_parts(intent, mood, keywords, text, encoder.max_text_chars)
-    chosen = Filters.from_value(filters).validate()
+    checked = SearchQuery.check(query, max_chars=encoder.max_text_chars)
+    strategy, parts = checked.strategy or default_strategy(encoder.model), checked.parts
+    chosen = checked.filters or Filters()
     stored_model, size, points = check_collection(client, collection)
     check_model(encoder, stored_model, size)
-    query_filter = chosen.to_qdrant()
-    avoided = check_ids("avoid", avoid) if avoid else []
-    if len(avoided) > MAX_EXAMPLE_IDS:
-        raise InvalidQueryError(f"give at most {MAX_EXAMPLE_IDS} video ids to avoid")
     sample = collection_sample(client, collection, points)
-    avoid_vectors = [
-        rows.mean(axis=0) for rows in video_segments(client, collection, avoided, sample).values()
-    ]
-    space = None
-    if strategy in ("zmin", "contrast", "contrast_video"):
-        space = sample.space(encoder.model, encoder.label_matrix())
+    avoided = list(video_means(video_segments(client, collection, checked.avoid, sample)))
+    two_stage = strategy == "contrast_video"  # contrasted labels: candidates, re-scored here
+    space = sample.space(encoder.model, encoder.label_matrix()) if two_stage else None
     settings = {**tuning(encoder.model, strategy), **(settings or {})}
-    query = build_query(encoder, parts, strategy, query_filter, avoid_vectors, space, settings)
-    two_stage = strategy == "contrast_video"
-    depth = max(top_k, CANDIDATES) if two_stage else top_k
-    groups = grouped_hits(client, collection, depth, query_filter, query, exclude=set(avoided))
+    flt = chosen.to_qdrant()
+    request = build_query(encoder, parts, strategy, settings, flt, avoided, space)
+    depth = max(checked.top_k, CANDIDATES) if two_stage else checked.top_k
+    groups = grouped_hits(client, collection, depth, flt, request, exclude=set(checked.avoid))
     scores = None
     if two_stage and groups:
-        vectors = part_vectors(encoder, parts, avoid_vectors)
-        segments = video_segments(client, collection, list(groups), space.sample)
-        scores = video_scores(space, parts, vectors, segments, settings, avoid_vectors)
-        groups = {v: groups[v] for v in sorted(groups, key=lambda v: -scores[v])[:top_k]}
-    return SearchResponse(
-        results=ranked_results(groups, encoder.model, strategy, scores),
-        strategy=strategy,
-        took_ms=(time.perf_counter() - started) * 1000,
-        model=encoder.model,
-        collection=collection,
-        query=dict(parts),
-        filters=chosen.to_dict(),
-    )
+        vectors = part_vectors(encoder, parts, avoided)
+        segments = video_segments(client, collection, list(groups), sample)
+        scores = video_scores(space, parts, vectors, segments, settings, avoided)
+    return respond(
+        started, groups, scores, checked.top_k, strategy=strategy, model=encoder.model,
+        collection=collection, query=parts, filters=chosen.to_dict(),
+    )  # fmt: skip
 
 
 def similar(
@@ -288,25 +276,19 @@ def similar(
     vectors, `models.RecommendQuery` (average_vector) of the videos' mean vectors.
     """
     started = time.perf_counter()
-    liked = check_ids("video_ids", positive_ids)
-    disliked = check_ids("not", negative_ids)
-    if not liked:
-        raise InvalidQueryError("give at least one video id to find similar videos")
-    if set(liked) & set(disliked):
-        both = ", ".join(sorted(set(liked) & set(disliked)))
-        raise InvalidQueryError(f"video id(s) {both} are both liked and disliked")
-    if len(liked) + len(disliked) > MAX_EXAMPLE_IDS:
-        raise InvalidQueryError(f"give at most {MAX_EXAMPLE_IDS} video ids in total")
-    top_k = check_top_k(top_k)
-    chosen = Filters.from_value(filters).validate()
+    query = SimilarQuery.check(
+        {"positive_ids": positive_ids, "negative_ids": negative_ids, "top_k": top_k,
+         "filters": filters}
+    )  # fmt: skip
+    liked, disliked = query.positive_ids, query.negative_ids
+    chosen = query.filters or Filters()
     stored_model, _, count = check_collection(client, collection)
     labels = label_matrix(stored_model, encoder)
     sample = collection_sample(client, collection, count)
     examples = video_segments(client, collection, liked + disliked, sample)
-    liked_means = np.stack([examples[v].mean(axis=0) for v in liked])
-    disliked_means = np.asarray([examples[v].mean(axis=0) for v in disliked])
-    given, flt, scores = set(liked + disliked), chosen.to_qdrant(), None
-    target = None
+    liked_means = video_means({v: examples[v] for v in liked})
+    disliked_means = video_means({v: examples[v] for v in disliked})
+    given, flt, scores, target = set(examples), chosen.to_qdrant(), None, None
     if labels is not None:
         space = sample.space(stored_model, labels)
         target = space.profile(liked_means).mean(axis=0)
@@ -318,24 +300,18 @@ def similar(
             negative=disliked_means.tolist() or None,
             strategy=models.RecommendStrategy.AVERAGE_VECTOR,
         )
-        query = {"query": models.RecommendQuery(recommend=recommend)}
-        groups = grouped_hits(client, collection, top_k, flt, query, given)
+        request = {"query": models.RecommendQuery(recommend=recommend)}
+        groups = grouped_hits(client, collection, query.top_k, flt, request, given)
     else:
         # One vector whose cosine ranks candidates as target . z-profile does (both linear).
-        query = {"query": unit((target / space.video_std) @ labels).tolist()}
-        groups = grouped_hits(client, collection, max(top_k, CANDIDATES), flt, query, given)
+        request = {"query": unit((target / space.video_std) @ labels).tolist()}
+        groups = grouped_hits(client, collection, max(query.top_k, CANDIDATES), flt, request, given)
         if groups:
             segments = video_segments(client, collection, list(groups), sample)
-            means = np.stack([rows.mean(axis=0) for rows in segments.values()])
-            found = space.profile(means) @ unit(target)
+            found = space.profile(video_means(segments)) @ unit(target)
             scores = dict(zip(segments, found.tolist(), strict=True))
-            groups = {v: groups[v] for v in sorted(groups, key=lambda v: -scores[v])[:top_k]}
-    return SearchResponse(
-        results=ranked_results(groups, stored_model, SIMILAR_STRATEGY, scores),
-        strategy=SIMILAR_STRATEGY,
-        took_ms=(time.perf_counter() - started) * 1000,
-        model=stored_model,
-        collection=collection,
-        query={"video_ids": liked, "not": disliked},
+    return respond(
+        started, groups, scores, query.top_k, strategy=SIMILAR_STRATEGY, model=stored_model,
+        collection=collection, query={"video_ids": liked, "not": disliked},
         filters=chosen.to_dict(),
-    )
+    )  # fmt: skip
