@@ -144,7 +144,7 @@ def serve_first_free_text(folder: str) -> dict[str, float] | None:
         return None
     env = dict(os.environ, QDRANT_PATH=f"{folder}/qdrant", VIDREC_CACHE_DIR=f"{folder}/cache")
     env["VIDREC_MODE"] = "offline"
-    command = [sys.executable, "-m", "vidrec_helpers.cli"]
+    command = [sys.executable, "-m", "vidrec_cli.cli"]
     subprocess.run(
         [*command, "ingest", "--json"], env=env, cwd=ROOT, check=True, capture_output=True
     )

@@ -19,8 +19,8 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
+from vidrec_cli.webapp import app_environment, voila_command
 from vidrec_helpers.config import project_root
-from vidrec_helpers.webapp import app_environment, voila_command
 
 pytestmark = pytest.mark.browser
 

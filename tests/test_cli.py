@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from conftest import use_live_servers
 
-from vidrec_helpers.cli import main
-from vidrec_helpers.config import reload_settings
+from vidrec_cli.cli import build_parser, cmd_app, main
+from vidrec_cli.webapp import app_environment, voila_command
+from vidrec_helpers.config import Settings, reload_settings
 from vidrec_helpers.index import close_all
 from vidrec_helpers.labels import INTENTS
 
@@ -140,7 +143,7 @@ def test_doctor_live_against_local_servers_passes(monkeypatch, capsys):
 
 def test_console_script_runs_demo():
     result = subprocess.run(
-        [sys.executable, "-m", "vidrec_helpers.cli", "demo", "-k", "3"],
+        [sys.executable, "-m", "vidrec_cli.cli", "demo", "-k", "3"],
         capture_output=True,
         text=True,
         timeout=300,
@@ -167,7 +170,8 @@ def test_an_unreachable_qdrant_is_named_without_its_password(monkeypatch, capsys
 
 
 def test_serve_passes_its_network_flags(monkeypatch, capsys):
-    from vidrec_helpers import api, cli
+    from vidrec_cli import cli
+    from vidrec_helpers import api
 
     seen = {}
     monkeypatch.setattr(cli, "_session", lambda: "session")
@@ -178,3 +182,38 @@ def test_serve_passes_its_network_flags(monkeypatch, capsys):
     assert seen["cors_origins"] == ["https://app.example.org"] and seen["session"] == "session"
     main(["serve", "--host", "0.0.0.0"])
     assert seen["allowed_hosts"] == ["0.0.0.0"] and seen["cors_origins"] is None
+
+
+# ----- `vidrec app`: the Voilà command line and the app's environment ---------------------------
+
+
+def test_voila_serves_the_app_notebook_on_localhost_only():
+    command = voila_command(9123, open_browser=False, cull_after=40, max_kernels=3)
+    assert command[1:3] == ["-m", "voila"]
+    assert command[3].endswith("app/recommender.ipynb")
+    assert "--port=9123" in command and "--Voila.ip=127.0.0.1" in command
+    assert "--no-browser" in command and "--strip_sources=True" in command
+    assert "--no-browser" not in voila_command(9123, open_browser=True)
+    assert "--MappingKernelManager.cull_idle_timeout=40" in command
+    assert "--MappingKernelManager.cull_interval=20" in command
+    assert "--CappedKernelManager.max_kernels=3" in command
+
+
+def test_the_app_gets_a_private_in_memory_store_offline(monkeypatch):
+    monkeypatch.setenv("JUPYTER_PATH", "/mine")
+    monkeypatch.delenv("QDRANT_PATH")
+    offline = Settings(_env_file=None, forced_mode="offline", qdrant_path=".vidrec/qdrant")
+    environment = app_environment(offline)
+    assert environment["PATH"] == os.environ["PATH"] and environment["QDRANT_PATH"] == ":memory:"
+    server = Settings(_env_file=None, forced_mode="offline", qdrant_url="http://localhost:6333")
+    assert "QDRANT_PATH" not in app_environment(server)
+    folders = environment["JUPYTER_PATH"].split(os.pathsep)
+    assert folders[1] == "/mine", "a learner's own Jupyter path is kept"
+    assert (Path(folders[0]) / "voila" / "templates" / "vidrec" / "index.html.j2").is_file()
+
+
+def test_vidrec_app_options():
+    argv = ["app", "--port", "9000", "--no-browser", "--cull-after", "5", "--max-kernels", "2"]
+    args = build_parser().parse_args(argv)
+    assert args.func is cmd_app and args.port == 9000 and args.no_browser
+    assert args.cull_after == 5 and args.max_kernels == 2

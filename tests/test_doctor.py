@@ -9,7 +9,8 @@ import uuid
 import pytest
 from packaging.requirements import Requirement
 
-from vidrec_helpers import doctor, storage
+from vidrec_cli import doctor
+from vidrec_helpers import storage
 from vidrec_helpers.config import Settings
 from vidrec_standins.s3 import ensure_local_s3, local_client
 

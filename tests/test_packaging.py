@@ -50,7 +50,7 @@ def test_environment_yml_matches_pyproject():
 
 def test_console_command_runs():
     result = subprocess.run(
-        [sys.executable, "-m", "vidrec_helpers.cli", "--help"],
+        [sys.executable, "-m", "vidrec_cli.cli", "--help"],
         capture_output=True,
         text=True,
         check=False,
@@ -122,6 +122,30 @@ def test_the_default_install_has_no_torch_browser_driver_or_server_extras():
     assert pulled_in & HEAVY == set(), "the light install must stay light (see README sizes)"
 
 
+def test_every_vidrec_command_runs_on_the_light_install():
+    """`vidrec` (doctor, app, ...) comes with `make lab`: every distribution vidrec_cli imports,
+    at the top or inside a command, is pulled in by the default dependencies."""
+    import ast
+    from importlib import metadata
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    pulled_in = _closure(project["dependencies"])
+    imported: set[str] = set()
+    for path in (ROOT / "vidrec_cli").glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                imported |= {alias.name.split(".")[0] for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                imported.add(node.module.split(".")[0])
+    third_party = imported - set(sys.stdlib_module_names) - {"__future__"}
+    third_party -= {"vidrec_helpers", "vidrec_standins", "vidrec_cli"}
+    assert {"psutil", "jupyter_server", "packaging"} <= third_party, "the scan found the imports"
+    providers = metadata.packages_distributions()
+    for module in sorted(third_party):
+        names = {_name(name) for name in providers.get(module, [module])}
+        assert names & pulled_in, f"vidrec_cli imports {module}: not in the default install"
+
+
 def test_the_full_and_test_installs_bring_the_text_model_and_the_browser_driver():
     extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     extras = extras["optional-dependencies"]
@@ -132,7 +156,8 @@ def test_the_full_and_test_installs_bring_the_text_model_and_the_browser_driver(
 
 def test_the_build_prints_no_warning_and_ships_only_the_packages(tmp_path: Path):
     """A learner's first screen: building the project says nothing (no license or discovery
-    warnings); the wheel holds the two packages, the SPDX license and the page's style sheet."""
+    warnings); the wheel holds the three packages, the SPDX license and the page's style sheet,
+    and its `vidrec` script runs the command from the wheel's own `vidrec_cli`."""
     import zipfile
 
     result = subprocess.run(
@@ -147,13 +172,38 @@ def test_the_build_prints_no_warning_and_ships_only_the_packages(tmp_path: Path)
     (wheel,) = tmp_path.glob("vidrec_helpers-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     tops = {name.split("/", 1)[0] for name in names if not name.split("/", 1)[0].endswith("-info")}
-    assert tops == {"vidrec_helpers", "vidrec_standins"}
+    assert tops == {"vidrec_helpers", "vidrec_standins", "vidrec_cli"}
     assert {"vidrec_helpers/recommender.css", "vidrec_helpers/templates/cards.html.j2"} <= set(
         names
     )
+    commands = {f"vidrec_cli/{name}.py" for name in ("__init__", "cli", "doctor", "webapp")}
+    assert {name for name in names if name.startswith("vidrec_cli/")} == commands
     metadata_text = zipfile.ZipFile(wheel).read(next(n for n in names if n.endswith("METADATA")))
     assert b"License-Expression: Apache-2.0" in metadata_text
     assert any(name.endswith("licenses/LICENSE") for name in names)
+
+    # the wheel's console script, loaded as an installer would, from the unpacked wheel first;
+    # the packages read data/ beside them, as in the project folder an editable install uses
+    unpacked = tmp_path / "unpacked"
+    zipfile.ZipFile(wheel).extractall(unpacked)
+    (unpacked / "data").symlink_to(ROOT / "data", target_is_directory=True)
+    run_script = (
+        "import sys, importlib.metadata as m, vidrec_cli.cli as c;"
+        "(e,) = m.entry_points(group='console_scripts', name='vidrec');"
+        "print(e.value, c.__file__);"
+        "sys.exit(e.load()(['--help']))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", run_script],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(unpacked)},
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(f"vidrec_cli.cli:main {unpacked / 'vidrec_cli' / 'cli.py'}")
+    assert "doctor" in result.stdout and "demo" in result.stdout
 
 
 def _build_warnings(output: str) -> list[str]:

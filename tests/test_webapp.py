@@ -20,8 +20,8 @@ import psutil
 import pytest
 import requests
 
+from vidrec_cli.webapp import app_environment
 from vidrec_helpers.config import project_root
-from vidrec_helpers.webapp import app_environment
 
 START_TIMEOUT_S = 90
 PAGE_TIMEOUT_S = 120
@@ -46,7 +46,7 @@ class App:
         self.log = folder / "app.log"
         environment = app_environment()
         environment["VIDREC_CACHE_DIR"] = str(folder / "cache")
-        command = [sys.executable, "-m", "vidrec_helpers.cli", "app", "--no-browser"]
+        command = [sys.executable, "-m", "vidrec_cli.cli", "app", "--no-browser"]
         with self.log.open("wb") as output:
             self.process = subprocess.Popen(
                 [*command, "--port", str(self.port), *options],

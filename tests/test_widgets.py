@@ -7,16 +7,13 @@ only "free text unavailable" uses a stub session, since this machine has the loc
 from __future__ import annotations
 
 import html
-import os
 import re
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 import ipywidgets
 import pytest
 
-from vidrec_helpers.cli import build_parser, cmd_app
 from vidrec_helpers.config import Settings, reload_settings
 from vidrec_helpers.explore import (
     card_html,
@@ -27,7 +24,6 @@ from vidrec_helpers.explore import (
 )
 from vidrec_helpers.search import MAX_EXAMPLE_IDS, Result, SearchResponse
 from vidrec_helpers.session import Session, open_session
-from vidrec_helpers.webapp import app_environment, voila_command
 from vidrec_helpers.widgets import (
     START_HINT,
     RecommenderState,
@@ -411,39 +407,6 @@ def test_recommender_explains_why_it_cannot_start(monkeypatch):
     widget = recommender()
     assert isinstance(widget, ipywidgets.HTML)
     assert "could not start" in widget.value and "TWELVELABS_API_KEY" in widget.value
-
-
-# ----- the web app command ---------------------------------------------------------------------
-
-
-def test_voila_serves_the_app_notebook_on_localhost_only():
-    command = voila_command(9123, open_browser=False, cull_after=40, max_kernels=3)
-    assert command[1:3] == ["-m", "voila"]
-    assert command[3].endswith("app/recommender.ipynb")
-    assert "--port=9123" in command and "--Voila.ip=127.0.0.1" in command
-    assert "--no-browser" in command and "--strip_sources=True" in command
-    assert "--no-browser" not in voila_command(9123, open_browser=True)
-    assert "--MappingKernelManager.cull_idle_timeout=40" in command
-    assert "--MappingKernelManager.cull_interval=20" in command
-    assert "--CappedKernelManager.max_kernels=3" in command
-
-
-def test_the_app_gets_a_private_in_memory_store_offline():
-    offline = Settings(_env_file=None, forced_mode="offline", qdrant_path=".vidrec/qdrant")
-    environment = app_environment(offline, {"PATH": "/bin", "JUPYTER_PATH": "/mine"})
-    assert environment["PATH"] == "/bin" and environment["QDRANT_PATH"] == ":memory:"
-    server = Settings(_env_file=None, forced_mode="offline", qdrant_url="http://localhost:6333")
-    assert "QDRANT_PATH" not in app_environment(server, {})
-    folders = environment["JUPYTER_PATH"].split(os.pathsep)
-    assert folders[1] == "/mine", "a learner's own Jupyter path is kept"
-    assert (Path(folders[0]) / "voila" / "templates" / "vidrec" / "index.html.j2").is_file()
-
-
-def test_vidrec_app_options():
-    argv = ["app", "--port", "9000", "--no-browser", "--cull-after", "5", "--max-kernels", "2"]
-    args = build_parser().parse_args(argv)
-    assert args.func is cmd_app and args.port == 9000 and args.no_browser
-    assert args.cull_after == 5 and args.max_kernels == 2
 
 
 def test_status_line_explains_the_confidence_levels_once_there_are_results():

@@ -19,7 +19,7 @@ from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelMana
 from tornado import web
 from traitlets import Integer
 
-from .config import Settings, get_settings, project_root
+from vidrec_helpers.config import Settings, get_settings, project_root
 
 #: Seconds a kernel with no open page may stay idle before it is shut down.
 CULL_AFTER_S = 60
@@ -70,15 +70,14 @@ def voila_command(
     return command if open_browser else [*command, "--no-browser"]
 
 
-def app_environment(
-    settings: Settings | None = None, base: Mapping[str, str] | None = None
-) -> dict[str, str]:
-    """The app's environment: its template folder, and offline a private in-memory Qdrant.
+def app_environment(settings: Settings | None = None) -> dict[str, str]:
+    """This process's environment plus the app's template folder, and offline a private
+    in-memory Qdrant.
 
     An embedded on-disk store is locked by one process (often a notebook kernel), and offline
     the app fills an empty in-memory collection from the samples in about two seconds.
     """
-    environment = dict(os.environ if base is None else base)
+    environment = dict(os.environ)
     # app/voila/templates/vidrec: the lab template without its Font Awesome CDN links
     paths = [str(project_root() / "app"), environment.get("JUPYTER_PATH", "")]
     environment["JUPYTER_PATH"] = os.pathsep.join(path for path in paths if path)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from packaging.requirements import Requirement
 
-from .config import Settings, VidrecError, mask_secrets
+from vidrec_helpers.config import Settings, VidrecError, mask_secrets
 
 
 @dataclass
@@ -69,7 +69,7 @@ def _guard(name: str, probe: Callable[[], str], fix: str) -> Check:
 
 
 def _sample_data() -> str:
-    from .samples import load_catalog, load_sample_embeddings, sample_videos
+    from vidrec_helpers.samples import load_catalog, load_sample_embeddings, sample_videos
 
     vectors, clips = len(load_sample_embeddings()), len(sample_videos())
     return f"{len(load_catalog())} catalog entries, {vectors} vectors, {clips} sample clips"
@@ -84,7 +84,7 @@ def run_checks(settings: Settings) -> list[Check]:
 
 
 def _qdrant(settings: Settings) -> str:
-    from .index import connect
+    from vidrec_helpers.index import connect
 
     names = [c.name for c in connect(settings).get_collections().collections]
     where = settings.qdrant_url or f"embedded at {settings.qdrant_path}"
@@ -92,7 +92,7 @@ def _qdrant(settings: Settings) -> str:
 
 
 def _s3(settings: Settings) -> str:
-    from .storage import bucket_name, ensure_bucket, s3_client
+    from vidrec_helpers.storage import bucket_name, ensure_bucket, s3_client
 
     client, bucket = s3_client(settings), bucket_name(settings)
     # offline the bucket lives on this process's local server: making it costs nothing
@@ -101,7 +101,7 @@ def _s3(settings: Settings) -> str:
 
 
 def _twelvelabs(settings: Settings) -> str:
-    from .embeddings import TwelveLabsEmbedder
+    from vidrec_helpers.embeddings import TwelveLabsEmbedder
 
     vector = TwelveLabsEmbedder(settings).embed_text("doctor check")
     return f"text embedding ok ({vector.shape[0]}-d, {settings.marengo_model})"

@@ -8,7 +8,13 @@ import logging
 import sys
 from collections.abc import Callable, Sequence
 
-from .config import Settings, VidrecError, get_settings, install_log_masking, mask_secrets
+from vidrec_helpers.config import (
+    Settings,
+    VidrecError,
+    get_settings,
+    install_log_masking,
+    mask_secrets,
+)
 
 
 def _as_json(data: object) -> str:
@@ -17,7 +23,7 @@ def _as_json(data: object) -> str:
 
 def cmd_doctor(args: argparse.Namespace) -> int:
     """Print every check; 1 when a required one failed."""
-    from .doctor import run_checks
+    from vidrec_cli.doctor import run_checks
 
     checks = run_checks(get_settings())
     for check in checks:
@@ -28,8 +34,8 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
-    from .embeddings import make_embedder
-    from .pipeline import ingest
+    from vidrec_helpers.embeddings import make_embedder
+    from vidrec_helpers.pipeline import ingest
 
     settings = get_settings()
     if not args.json:
@@ -44,7 +50,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 def cmd_app(args: argparse.Namespace) -> int:
     """Serve the recommender widgets as a web page with Voilà on 127.0.0.1 until stopped."""
-    from .webapp import APP_NOTEBOOK, app_environment, run_server, voila_command
+    from vidrec_cli.webapp import APP_NOTEBOOK, app_environment, run_server, voila_command
 
     if not APP_NOTEBOOK.is_file():
         raise VidrecError(f"{APP_NOTEBOOK} is missing: restore it with `git checkout -- app/`")
@@ -63,7 +69,7 @@ def cmd_app(args: argparse.Namespace) -> int:
 
 def _session():
     """The search session of the active model, its settings printed; it never ingests."""
-    from .session import open_session
+    from vidrec_helpers.session import open_session
 
     settings = get_settings()
     print(settings.summary(), file=sys.stderr)
@@ -73,11 +79,12 @@ def _session():
 def _show(response, as_json: bool = False) -> int:
     """Print the results: a JSON list, or a table and the strategy, timing and collection."""
     if as_json:  # the API's answer: `filename` is always a string
-        from .api import tutorial_results
+        from vidrec_helpers.api import tutorial_results
 
         print(_as_json(tutorial_results(response)))
         return 0
-    from .explore import results_table  # the notebooks' table: rank, labels, score, moment
+    # the notebooks' table: rank, labels, score, moment
+    from vidrec_helpers.explore import results_table
 
     print(results_table(response).to_string() if response.results else "no results: try again")
     took = f"{response.took_ms:.0f} ms"
@@ -97,7 +104,7 @@ def cmd_similar(args: argparse.Namespace) -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from .evaluate import calibrate_confidence, evaluate, format_report
+    from vidrec_helpers.evaluate import calibrate_confidence, evaluate, format_report
 
     session = _session()
     where = (session.client, session.collection, session.encoder)
@@ -109,7 +116,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from .api import serve
+    from vidrec_helpers.api import serve
 
     origins = args.cors_origin or None
     hosts = [args.host, *args.allowed_host]  # the bind address is a name too
@@ -119,7 +126,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     """The offline pipeline, headless, in memory: index the samples, then a few recommendations."""
-    from .session import open_session
+    from vidrec_helpers.session import open_session
 
     settings = Settings(qdrant_path=":memory:", forced_mode="offline")
     print(settings.summary())
@@ -136,9 +143,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from .embeddings import DEFAULT_CONCURRENCY
-    from .labels import INTENTS, MOODS
-    from .search import DEFAULT, STRATEGIES
+    from vidrec_helpers.embeddings import DEFAULT_CONCURRENCY
+    from vidrec_helpers.labels import INTENTS, MOODS
+    from vidrec_helpers.search import DEFAULT, STRATEGIES
 
     parser = argparse.ArgumentParser(
         prog="vidrec",
