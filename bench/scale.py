@@ -98,7 +98,7 @@ class Library:
 
 def sample_centres() -> tuple[Any, np.ndarray, np.ndarray]:
     """The sample's video and clip rows, their unit vectors and each row's label spread."""
-    from vidrec_helpers.samples import load_sample_embeddings
+    from vidrec_standins.shipped import load_sample_embeddings
 
     frame = load_sample_embeddings()
     frame = frame[frame["kind"].isin(["video", "clip"])].reset_index(drop=True)
@@ -165,7 +165,7 @@ def synthetic_library(count: int, dimension: int = MARENGO_DIMENSION, seed: int 
 
 def text_queries(dimension: int = MARENGO_DIMENSION) -> np.ndarray:
     """The sample's text queries (vidrec's presets, e.g. `intent:sci-fi`) as unit vectors."""
-    from vidrec_helpers.samples import load_sample_embeddings
+    from vidrec_standins.shipped import load_sample_embeddings
 
     frame = load_sample_embeddings()
     vectors = np.stack(frame[frame["kind"] == "query"]["vector"].to_numpy()).astype(np.float32)

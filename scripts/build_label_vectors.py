@@ -6,15 +6,13 @@ intent and mood queries need no text model at run time. Run: python scripts/buil
 
 from __future__ import annotations
 
-import hashlib
-
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from vidrec_helpers.embeddings import LocalTextEmbedder
 from vidrec_helpers.labels import all_phrases
-from vidrec_helpers.queries import label_vectors_path
-from vidrec_helpers.samples import SAMPLE_MODEL, checksum_path
+from vidrec_helpers.samples import SAMPLE_MODEL
+from vidrec_standins.shipped import label_vectors_path, write_checksum
 
 
 def main() -> None:
@@ -30,8 +28,7 @@ def main() -> None:
     )
     output = label_vectors_path()
     pq.write_table(table, output, compression="zstd")
-    digest = hashlib.sha256(output.read_bytes()).hexdigest()
-    checksum_path(output).write_text(f"{digest}  {output.name}\n", encoding="utf-8")
+    write_checksum(output)
     print(f"wrote {output} ({len(texts)} phrasings)")
 
 

@@ -16,17 +16,8 @@ import pyarrow.parquet as pq
 
 from vidrec_helpers.embeddings import LocalTextEmbedder
 from vidrec_helpers.labels import preset_names, query_text
-from vidrec_helpers.records import file_sha256
-from vidrec_helpers.samples import (
-    COLUMNS,
-    SAMPLE_DIMENSION,
-    SAMPLE_MODEL,
-    checksum_path,
-    clip_text,
-    embeddings_path,
-    load_catalog,
-    video_text,
-)
+from vidrec_helpers.samples import SAMPLE_DIMENSION, SAMPLE_MODEL, load_catalog, video_text
+from vidrec_standins.shipped import checksum_path, embeddings_path, write_checksum
 
 
 def catalog_rows() -> list[dict]:
@@ -62,7 +53,7 @@ def catalog_rows() -> list[dict]:
                     "scope": "clip",
                     "start_sec": float(scene["start_sec"]),
                     "end_sec": float(scene["end_sec"]),
-                    "text": clip_text(entry, scene),
+                    "text": scene["description"],
                 }
             )
     return rows
@@ -126,13 +117,13 @@ def build(output: Path) -> pd.DataFrame:
     vectors = LocalTextEmbedder().embed_texts([row["text"] for row in rows])
     for row, vector in zip(rows, vectors, strict=True):
         row["vector"] = [float(x) for x in vector]
-    frame = pd.DataFrame(rows, columns=COLUMNS)
+    frame = pd.DataFrame(rows, columns=SCHEMA.names)
     table = pa.Table.from_pandas(frame, schema=SCHEMA, preserve_index=False)
     table = table.replace_schema_metadata(
         {"model": SAMPLE_MODEL, "dimension": str(SAMPLE_DIMENSION)}
     )
     pq.write_table(table, output, compression="zstd")
-    checksum_path(output).write_text(f"{file_sha256(output)}  {output.name}\n", encoding="utf-8")
+    write_checksum(output)
     return frame
 
 

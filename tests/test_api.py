@@ -16,9 +16,10 @@ from vidrec_helpers.api import create_app, start_background_server
 from vidrec_helpers.config import Settings
 from vidrec_helpers.index import ensure_collection
 from vidrec_helpers.labels import INTENTS
-from vidrec_helpers.samples import SAMPLE_DIMENSION, SAMPLE_MODEL, load_sample_embeddings
+from vidrec_helpers.samples import SAMPLE_DIMENSION, SAMPLE_MODEL
 from vidrec_helpers.search import DEFAULT, STRATEGIES
 from vidrec_helpers.session import open_session
+from vidrec_standins.shipped import load_sample_embeddings
 
 V1 = "/api/v1"
 FRONT_END = "http://localhost:3000"

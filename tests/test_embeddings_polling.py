@@ -22,7 +22,8 @@ from vidrec_helpers.embeddings import (
     embed_many,
 )
 from vidrec_helpers.records import VideoSource, unit
-from vidrec_helpers.samples import load_sample_embeddings, sample_videos
+from vidrec_helpers.samples import sample_videos
+from vidrec_standins.shipped import load_sample_embeddings
 from vidrec_standins.twelvelabs import TwelveLabsStandIn
 
 FAST_RETRY = RetryPolicy(attempts=4, initial=0.01, maximum=0.05, untold_wait=0.05)

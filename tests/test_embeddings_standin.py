@@ -11,9 +11,10 @@ from standin_fixtures import FAKE_API_KEY, media_server
 from twelvelabs import TwelveLabs
 from twelvelabs.errors import BadRequestError, TooManyRequestsError
 
-from vidrec_helpers.samples import SAMPLE_MODEL, load_sample_embeddings, sample_video_dir
+from vidrec_helpers.samples import SAMPLE_MODEL, sample_video_dir
 from vidrec_standins import local_text
 from vidrec_standins.media import make_test_video
+from vidrec_standins.shipped import load_sample_embeddings
 from vidrec_standins.twelvelabs import TwelveLabsStandIn
 
 NO_RETRIES = {"max_retries": 0}

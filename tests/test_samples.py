@@ -1,4 +1,8 @@
-"""The sample catalog and its vectors: rules, schema validation, and reproducibility."""
+"""The sample catalog and its vectors: rules, the checks of the shipped files, reproducibility.
+
+The loader trusts a shipped parquet file whose checksum matches (vidrec_standins.shipped): this
+is where its contents are validated, and where a wrong file fails.
+"""
 
 from __future__ import annotations
 
@@ -12,20 +16,24 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from vidrec_helpers.labels import INTENTS, MOODS, preset_names
-from vidrec_helpers.records import file_sha256
+from vidrec_helpers.labels import INTENTS, MOODS, all_phrases, preset_names, query_text
 from vidrec_helpers.samples import (
     SAMPLE_DIMENSION,
+    SAMPLE_MODEL,
     SampleDataError,
-    checksum_path,
-    clip_text,
-    embeddings_path,
     load_catalog,
-    load_sample_embeddings,
-    query_vector,
     sample_videos,
     validate_entry,
     video_text,
+)
+from vidrec_standins.shipped import (
+    checksum_path,
+    embeddings_path,
+    label_vectors_path,
+    load_sample_embeddings,
+    query_vector,
+    read_checked,
+    write_checksum,
 )
 
 BANNED = (
@@ -100,25 +108,102 @@ def test_validate_entry_names_the_problem():
         validate_entry({**good, "scenes": bad_scenes})
 
 
-def test_parquet_has_every_video_clip_and_query(frame, catalog):
-    kinds = frame["kind"].value_counts()
-    assert kinds["video"] == len(catalog) >= 180
-    assert kinds["clip"] == sum(len(e["scenes"]) for e in catalog)
-    queries = set(frame.loc[frame["kind"] == "query", "key"])
-    assert queries == set(preset_names())
-    assert len(queries) == 6 + 5 + 30
+#: Columns of data/sample_embeddings.parquet, in order (each is described in data/README.md).
+COLUMNS = (
+    "kind key video_id title intent mood scope start_sec end_sec duration filename text model vector"
+).split()
 
 
-def test_vectors_are_unit_length(frame):
-    matrix = np.stack(frame["vector"].to_list())
-    assert matrix.shape[1] == SAMPLE_DIMENSION
-    assert np.allclose(np.linalg.norm(matrix, axis=1), 1.0, atol=1e-4)
+def problems(frame: pd.DataFrame, catalog: list[dict]) -> list[str]:
+    """What is wrong with a sample-vector frame: every check the loader leaves to the checksum."""
+    if list(frame.columns) != COLUMNS:
+        return [f"columns {list(frame.columns)}, expected {COLUMNS}"]
+    found = []
+    if set(frame["kind"]) - {"video", "clip", "query"} or set(frame["model"]) != {SAMPLE_MODEL}:
+        found.append(f"kinds {set(frame['kind'])}, models {set(frame['model'])}")
+    if frame["key"].duplicated().any():
+        found.append(f"duplicate keys {frame['key'][frame['key'].duplicated()].tolist()[:3]}")
+    labels = set(frame["intent"].dropna()) - set(INTENTS) | set(frame["mood"].dropna()) - set(MOODS)
+    if labels:
+        found.append(f"unknown labels {sorted(labels)}")
+    if {len(vector) for vector in frame["vector"]} != {SAMPLE_DIMENSION}:
+        found.append(f"vector dimensions {sorted({len(v) for v in frame['vector']})}")
+    else:
+        norms = np.linalg.norm(np.stack(frame["vector"].to_list()), axis=1)
+        if not np.isfinite(norms).all() or not np.allclose(norms, 1.0, atol=1e-3):
+            found.append("vectors holding NaN or infinity, or not of unit length")
+    queries = frame[frame["kind"] == "query"]
+    presets = {name: query_text(name) for name in preset_names()}
+    if dict(zip(queries["key"], queries["text"], strict=True)) != presets:
+        found.append("query rows are not labels.preset_names() with their query_text")
+    expected = {}
+    for entry in catalog:
+        spans = [(video_text(entry), 0.0, float(entry["duration"]))]
+        spans += [(s["description"], s["start_sec"], s["end_sec"]) for s in entry["scenes"]]
+        for number, (text, start, end) in enumerate(spans):
+            key = f"{entry['id']}#clip{number}" if number else entry["id"]
+            scope = "clip" if number else "video"
+            expected[key] = (entry["id"], scope, text, entry["intent"], entry["mood"], start, end)
+    rows = frame[frame["kind"] != "query"]
+    got = {
+        r.key: (r.video_id, r.scope, r.text, r.intent, r.mood, r.start_sec, r.end_sec)
+        for r in rows.itertuples()
+    }
+    differ = sorted(key for key in got.keys() | expected if got.get(key) != expected.get(key))
+    if differ or (rows["kind"] != rows["scope"]).any():
+        found.append(f"video/clip rows differ from the catalog: {differ[:3]}")
+    return found
+
+
+def test_shipped_vectors_are_valid(frame, catalog):
+    assert problems(frame, catalog) == []
+    assert (frame["kind"] == "video").sum() == len(catalog) >= 180
+    assert len(set(frame.loc[frame["kind"] == "query", "key"])) == 6 + 5 + 30
+
+
+def with_vector(frame: pd.DataFrame, row: int, change) -> pd.DataFrame:
+    vectors = list(frame["vector"])
+    vectors[row] = change(vectors[row].copy())
+    return frame.assign(vector=vectors)
+
+
+def nan_at_7(vector: np.ndarray) -> np.ndarray:
+    vector[7] = np.nan
+    return vector
+
+
+DAMAGE = {
+    "a missing column": lambda f: f.drop(columns=["mood"]),
+    "a wrong dimension": lambda f: with_vector(f, 0, lambda v: np.ones(128) / np.sqrt(128)),
+    "a NaN": lambda f: with_vector(f, 3, nan_at_7),
+    "a vector not of unit length": lambda f: with_vector(f, 5, lambda v: 2 * v),
+    "an unknown label": lambda f: f.assign(intent=["horror", *f["intent"][1:]]),
+    "a duplicate key": lambda f: f.assign(key=[f["key"][1], *f["key"][1:]]),
+    "a query text that is not its label's": lambda f: f.assign(
+        text=f["text"].where(f["key"] != "intent:kids", "stories for grown-ups")
+    ),
+    "a scene missing": lambda f: f[f["key"] != f"{f['video_id'][0]}#clip1"],
+    "a scene's timing changed": lambda f: f.assign(end_sec=f["end_sec"] + 0.5),
+}
+
+
+@pytest.mark.parametrize("damage", DAMAGE)
+def test_wrong_shipped_vectors_fail_the_check(frame, catalog, damage):
+    assert problems(DAMAGE[damage](frame.copy()), catalog)
+
+
+def test_shipped_label_vectors_hold_every_phrasing():
+    labels = read_checked(label_vectors_path(), "build_label_vectors.py")
+    assert list(labels["text"]) == all_phrases() and set(labels["model"]) == {SAMPLE_MODEL}
+    matrix = np.stack(labels["vector"].to_list())
+    assert matrix.shape == (len(all_phrases()), SAMPLE_DIMENSION)
+    assert np.allclose(np.linalg.norm(matrix, axis=1), 1.0, atol=1e-3)
 
 
 def test_query_vector_lookup():
     vector = query_vector("preset:kids|musical")
     assert vector.shape == (SAMPLE_DIMENSION,)
-    with pytest.raises(Exception, match="known queries"):
+    with pytest.raises(Exception, match="unknown mood 'grumpy'"):
         query_vector("preset:kids|grumpy")
 
 
@@ -129,15 +214,7 @@ def test_sample_videos_have_catalog_entries(catalog):
     assert names == set(by_file)
 
 
-# --- validation on load: each kind of damage gets an error naming it --------------------
-
-
-def _write(frame: pd.DataFrame, path) -> None:
-    frame = frame.copy()
-    if "vector" in frame:
-        frame["vector"] = [[float(x) for x in v] for v in frame["vector"]]
-    frame.to_parquet(path)
-    checksum_path(path).write_text(file_sha256(path) + "\n")
+# --- on load, the checksum: each kind of damage gets an error naming it --------------------
 
 
 def test_corrupt_file_is_reported(tmp_path):
@@ -147,7 +224,7 @@ def test_corrupt_file_is_reported(tmp_path):
     data = bytearray(target.read_bytes())
     data[len(data) // 2] ^= 0xFF
     target.write_bytes(bytes(data))
-    with pytest.raises(SampleDataError, match="corrupt"):
+    with pytest.raises(SampleDataError, match="corrupt.*build_sample_data"):
         load_sample_embeddings(target)
 
 
@@ -161,44 +238,8 @@ def test_missing_checksum_is_reported(tmp_path):
 def test_unreadable_file_is_reported(tmp_path):
     target = tmp_path / "sample_embeddings.parquet"
     target.write_bytes(b"not a parquet file at all")
-    checksum_path(target).write_text(file_sha256(target))
+    write_checksum(target)
     with pytest.raises(SampleDataError, match="cannot be read"):
-        load_sample_embeddings(target)
-
-
-def test_missing_column_is_reported(frame, tmp_path):
-    target = tmp_path / "e.parquet"
-    _write(frame.drop(columns=["mood"]), target)
-    with pytest.raises(SampleDataError, match="missing column.*mood"):
-        load_sample_embeddings(target)
-
-
-def test_wrong_dimension_is_reported(frame, tmp_path):
-    broken = frame.copy()
-    broken.at[0, "vector"] = np.ones(128, dtype=np.float32) / np.sqrt(128)
-    target = tmp_path / "e.parquet"
-    _write(broken, target)
-    with pytest.raises(SampleDataError, match="dimension 128, expected 384"):
-        load_sample_embeddings(target)
-
-
-def test_nan_is_reported(frame, tmp_path):
-    broken = frame.copy()
-    vector = broken.at[3, "vector"].copy()
-    vector[7] = np.nan
-    broken.at[3, "vector"] = vector
-    target = tmp_path / "e.parquet"
-    _write(broken, target)
-    with pytest.raises(SampleDataError, match="NaN"):
-        load_sample_embeddings(target)
-
-
-def test_unknown_label_is_reported(frame, tmp_path):
-    broken = frame.copy()
-    broken.loc[broken.index[0], "intent"] = "horror"
-    target = tmp_path / "e.parquet"
-    _write(broken, target)
-    with pytest.raises(SampleDataError, match="unknown intent .horror.: choose one of"):
         load_sample_embeddings(target)
 
 
@@ -234,7 +275,7 @@ def test_recomputed_vectors_match_shipped(frame, catalog):
         expected.append(row.vector)
     for row in clips.itertuples():
         number = int(row.key.rsplit("#clip", 1)[1])
-        texts.append(clip_text(by_id[row.video_id], by_id[row.video_id]["scenes"][number - 1]))
+        texts.append(by_id[row.video_id]["scenes"][number - 1]["description"])
         expected.append(row.vector)
     for row in queries.itertuples():
         assert row.text

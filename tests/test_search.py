@@ -18,7 +18,7 @@ from vidrec_helpers.results import (
     register_thresholds,
     result_card,
 )
-from vidrec_helpers.samples import SAMPLE_DIMENSION, SAMPLE_MODEL, load_catalog, query_vector
+from vidrec_helpers.samples import SAMPLE_DIMENSION, SAMPLE_MODEL, load_catalog
 from vidrec_helpers.search import (
     CONFIDENCE_NOTE,
     STRATEGIES,
@@ -30,6 +30,7 @@ from vidrec_helpers.search import (
     search,
     similar,
 )
+from vidrec_standins.shipped import query_vector
 
 CATALOG = {entry["id"]: entry for entry in load_catalog()}
 
@@ -437,20 +438,20 @@ def test_collection_statistics_are_read_once(encoder, monkeypatch):
 
 
 def test_a_corrupted_label_vector_file_is_refused(tmp_path, monkeypatch):
-    from vidrec_helpers import queries
+    from vidrec_standins import shipped
 
     path = tmp_path / "label_vectors.parquet"
-    path.write_bytes(queries.label_vectors_path().read_bytes() + b"x")
-    (tmp_path / "label_vectors.parquet.sha256").write_text(
-        queries.checksum_path(queries.label_vectors_path()).read_text()
+    path.write_bytes(shipped.label_vectors_path().read_bytes() + b"x")
+    shipped.checksum_path(path).write_text(
+        shipped.checksum_path(shipped.label_vectors_path()).read_text()
     )
-    monkeypatch.setattr(queries, "label_vectors_path", lambda: path)
-    queries.shipped_vectors.cache_clear()
+    monkeypatch.setattr(shipped, "label_vectors_path", lambda: path)
+    shipped.shipped_vectors.cache_clear()
     try:
         with pytest.raises(VidrecError, match="checksum.*build_label_vectors"):
-            queries.shipped_vectors()
+            QueryEncoder(RecordingEmbedder()).encode(INTENTS["kids"])
     finally:
-        queries.shipped_vectors.cache_clear()
+        shipped.shipped_vectors.cache_clear()
 
 
 @pytest.mark.parametrize("strategy", list(STRATEGIES))
@@ -541,7 +542,7 @@ def test_a_one_video_collection_still_answers(encoder, strategy):
 def test_shipped_label_vectors_are_the_local_models():
     """data/label_vectors.parquet is what scripts/build_label_vectors.py makes from labels.json."""
     from vidrec_helpers.embeddings import LocalTextEmbedder
-    from vidrec_helpers.queries import shipped_vectors
+    from vidrec_standins.shipped import shipped_vectors
 
     texts = all_phrases()
     fresh = LocalTextEmbedder().embed_texts(texts)

@@ -69,7 +69,8 @@ def _guard(name: str, probe: Callable[[], str], fix: str) -> Check:
 
 
 def _sample_data() -> str:
-    from vidrec_helpers.samples import load_catalog, load_sample_embeddings, sample_videos
+    from vidrec_helpers.samples import load_catalog, sample_videos
+    from vidrec_standins.shipped import load_sample_embeddings
 
     vectors, clips = len(load_sample_embeddings()), len(sample_videos())
     return f"{len(load_catalog())} catalog entries, {vectors} vectors, {clips} sample clips"

@@ -14,23 +14,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pyarrow.parquet as pq
 from qdrant_client import models
 
-from .config import VidrecError
 from .label_stats import LabelSpace
-from .labels import (
-    INTENTS,
-    PHRASES,
-    all_phrases,
-    baseline_query,
-    label_row,
-    preset_names,
-    query_text,
-)
+from .labels import INTENTS, PHRASES, all_phrases, baseline_query, label_row
 from .query_input import ModelMismatchError, model_key, text_limit
 from .records import unit
-from .samples import SAMPLE_MODEL, checksum_path, data_dir
+from .samples import SAMPLE_MODEL
 
 if TYPE_CHECKING:
     from .embeddings import Embedder
@@ -66,30 +56,13 @@ def tuning(model: str | None, strategy: str) -> dict[str, float]:
     return {**UNTUNED, **TUNING.get(model_key(model), {}).get(strategy, {})}
 
 
-def label_vectors_path() -> Path:
-    """The shipped vectors of every label phrasing (`data/label_vectors.parquet`)."""
-    return data_dir() / "label_vectors.parquet"
+def shipped_for(model: str | None) -> dict[str, np.ndarray]:
+    """Text -> vector of the presets and label phrasings shipped in data/ (sample model only)."""
+    if model_key(model) != SAMPLE_MODEL:
+        return {}
+    from vidrec_standins.shipped import shipped_vectors  # offline data, loaded when first needed
 
-
-@lru_cache(maxsize=1)
-def shipped_vectors() -> dict[str, np.ndarray]:
-    """Text -> sample-model vector of every preset query and label phrasing shipped in data/."""
-    from .samples import query_vector
-
-    path = label_vectors_path()
-    if (
-        hashlib.sha256(path.read_bytes()).hexdigest()
-        != checksum_path(path).read_text(encoding="utf-8").split()[0]
-    ):
-        raise VidrecError(
-            f"{path} does not match its checksum: restore it with `git checkout -- data/` or "
-            "rebuild it with `python scripts/build_label_vectors.py`"
-        )
-    table = pq.read_table(path).to_pydict()
-    vectors = {
-        t: np.asarray(v, np.float32) for t, v in zip(table["text"], table["vector"], strict=True)
-    }
-    return vectors | {query_text(name): query_vector(name) for name in preset_names()}
+    return shipped_vectors()
 
 
 #: Every label vector per model in this process (see QueryEncoder.label_matrix).
@@ -122,7 +95,7 @@ class QueryEncoder:
 
     def encode(self, text: str) -> np.ndarray:
         """The unit query vector of `text`: shipped (sample model only), else embedded once."""
-        shipped = shipped_vectors().get(text) if model_key(self.model) == SAMPLE_MODEL else None
+        shipped = shipped_for(self.model).get(text)
         return shipped if shipped is not None else self._embed(text)
 
     def _embed_text(self, text: str) -> np.ndarray:
@@ -204,7 +177,8 @@ def label_matrix(model: str | None, encoder: QueryEncoder | None = None) -> np.n
     """Every label vector of `model` (an encoder's, else the shipped ones), or None."""
     if encoder is not None and model_key(encoder.model) == model_key(model):
         return encoder.label_matrix()
-    return ensembles(shipped_vectors().__getitem__) if model_key(model) == SAMPLE_MODEL else None
+    shipped = shipped_for(model)
+    return ensembles(shipped.__getitem__) if shipped else None
 
 
 def part_vectors(

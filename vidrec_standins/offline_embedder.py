@@ -51,7 +51,7 @@ class SampleEmbedder:
         """The sample frame (loaded once)."""
         with self._lock:
             if self._frame is None:
-                from vidrec_helpers.samples import load_sample_embeddings
+                from vidrec_standins.shipped import load_sample_embeddings
 
                 self._frame = load_sample_embeddings()
             return self._frame
@@ -128,14 +128,12 @@ def _offline_service(poll_timeout: float | None) -> Any:
     from twelvelabs import TwelveLabs
 
     from vidrec_helpers.config import get_settings
-    from vidrec_helpers.embeddings import storage_signer
     from vidrec_helpers.twelvelabs_embedder import PollPolicy, TwelveLabsEmbedder
     from vidrec_standins.twelvelabs import ensure_offline_standin
 
-    settings = get_settings()
     client = TwelveLabs(api_key="offline-standin", base_url=ensure_offline_standin())
     poll = PollPolicy(initial=0.05, maximum=0.5, timeout=poll_timeout)
     return TwelveLabsEmbedder(
-        settings, model=SAMPLE_MODEL, client=client, check_videos=False, poll=poll,
-        url_signer=storage_signer(settings), allow_private_urls=True,  # local on purpose
+        get_settings(), model=SAMPLE_MODEL, client=client, poll=poll,
+        allow_private_urls=True,  # the stand-in fetches from 127.0.0.1 on purpose
     )  # fmt: skip

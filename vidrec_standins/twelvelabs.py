@@ -468,8 +468,9 @@ class TwelveLabsStandIn:
             if self._samples is None:
                 from vidrec_helpers import samples
                 from vidrec_helpers.records import file_sha256
+                from vidrec_standins.shipped import load_sample_embeddings
 
-                frame = samples.load_sample_embeddings()
+                frame = load_sample_embeddings()
                 folder = samples.sample_video_dir()
                 clips = [e for e in samples.load_catalog() if e.get("filename")]
                 self._samples = {
