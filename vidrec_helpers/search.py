@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 from qdrant_client import QdrantClient, models
 
-from .index import is_embedded
+from .index import collection_model, is_embedded
 from .label_stats import CollectionSample, LabelSpace, collection_sample, standardize, video_means
 from .labels import PHRASES
 
@@ -76,19 +76,14 @@ def check_collection(client: QdrantClient, collection: str) -> tuple[str | None,
     """The collection's (model, dimension, points); a clear error when it is missing or empty."""
     hint = "run `vidrec ingest` first (offline it indexes the sample vectors)"
     try:  # one request when all is well (a round trip per search on a server)
-        info = client.get_collection(collection)
+        model, size, points = collection_model(client, collection)
     except Exception:
         if client.collection_exists(collection):
             raise
         raise EmptyCollectionError(f"collection {collection!r} does not exist: {hint}") from None
-    points = info.points_count
-    if points is None:
-        points = client.count(collection, exact=True).count
     if not points:
         raise EmptyCollectionError(f"collection {collection!r} is empty: {hint}")
-    params = info.config.params.vectors
-    size = params.size if isinstance(params, models.VectorParams) else 0
-    return (info.config.metadata or {}).get("model"), int(size), int(points)
+    return model, size or 0, points
 
 
 def grouped_hits(
