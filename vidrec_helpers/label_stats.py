@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
-from qdrant_client import QdrantClient
+from qdrant_client import QdrantClient, models
 
 from .labels import PHRASES
 from .records import unit
@@ -57,17 +57,32 @@ def video_means(segments: Mapping[str, np.ndarray]) -> np.ndarray:
 _SAMPLES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
+def stored_segments(
+    client: QdrantClient,
+    collection: str,
+    query_filter: models.Filter | None = None,
+    limit: int | None = None,
+) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """The stored vectors (one per row), and them per video: every point matching `query_filter`,
+    or only the first `limit` points."""
+    records, offset = [], None
+    while True:
+        page, offset = client.scroll(collection, query_filter, limit=limit or 512, offset=offset,
+                                     with_payload=["video_id"], with_vectors=True)  # fmt: skip
+        records += page
+        if offset is None or limit:
+            break
+    vectors = np.asarray([record.vector for record in records], dtype=np.float32)
+    owners = np.asarray([str((record.payload or {}).get("video_id")) for record in records])
+    return vectors, {owner: vectors[owners == owner] for owner in dict.fromkeys(owners)}
+
+
 def collection_sample(client: QdrantClient, collection: str, points: int) -> CollectionSample:
     """Up to SAMPLE_POINTS vectors of the collection, read once (again when it grows)."""
     cache = _SAMPLES.setdefault(client, {})
     if (collection, points) not in cache:
-        records, _ = client.scroll(
-            collection, limit=SAMPLE_POINTS, with_payload=["video_id"], with_vectors=True
-        )
-        vectors = np.asarray([record.vector for record in records], dtype=np.float32)
-        owners = np.asarray([str((record.payload or {}).get("video_id")) for record in records])
-        segments = {owner: vectors[owners == owner] for owner in dict.fromkeys(owners)}
-        cache[(collection, points)] = CollectionSample(vectors, segments, len(records) == points)
+        vectors, segments = stored_segments(client, collection, limit=SAMPLE_POINTS)
+        cache[(collection, points)] = CollectionSample(vectors, segments, len(vectors) == points)
     return cache[(collection, points)]
 
 

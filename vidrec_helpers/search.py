@@ -11,7 +11,14 @@ import numpy as np
 from qdrant_client import QdrantClient, models
 
 from .index import collection_model, is_embedded
-from .label_stats import CollectionSample, LabelSpace, collection_sample, standardize, video_means
+from .label_stats import (
+    CollectionSample,
+    LabelSpace,
+    collection_sample,
+    standardize,
+    stored_segments,
+    video_means,
+)
 from .labels import PHRASES
 
 # Re-exported below (__all__): the names the API, CLI, widgets and notebooks import from here.
@@ -125,37 +132,21 @@ def video_segments(
     client: QdrantClient, collection: str, video_ids: Sequence[str], sample: CollectionSample
 ) -> dict[str, np.ndarray]:
     """Every stored vector (video-level and clips) of each of `video_ids`, one row per segment."""
-    segments: dict[str, Any] = {video_id: [] for video_id in video_ids}
     if not video_ids:  # an empty MatchAny would still scan the whole collection
         return {}
-    if sample.complete:  # the whole collection is in the sample: no request
-        segments.update({v: sample.segments[v] for v in video_ids if v in sample.segments})
-    else:
-        flt = models.Filter(
-            must=[models.FieldCondition(key="video_id", match=models.MatchAny(any=list(video_ids)))]
-        )
-        offset = None
-        while True:
-            records, offset = client.scroll(
-                collection,
-                flt,
-                limit=512,
-                offset=offset,
-                with_payload=["video_id"],
-                with_vectors=True,
-            )
-            for record in records:
-                segments[record.payload["video_id"]].append(record.vector)
-            if offset is None:
-                break
-    missing = [video_id for video_id, rows in segments.items() if not len(rows)]
+    found = sample.segments  # the whole collection is in a complete sample: no request
+    if not sample.complete:
+        match = models.MatchAny(any=list(video_ids))
+        flt = models.Filter(must=[models.FieldCondition(key="video_id", match=match)])
+        found = stored_segments(client, collection, flt)[1]
+    missing = [video_id for video_id in video_ids if video_id not in found]
     if missing:
         raise UnknownVideoError(
             f"unknown video id(s) {', '.join(map(repr, missing))} in {collection!r}: use the "
             "video_id of a search result (`vidrec search --intent kids`) or a catalog id "
             "from data/catalog/*.json"
         )
-    return {video_id: np.asarray(rows, dtype=np.float32) for video_id, rows in segments.items()}
+    return {video_id: found[video_id] for video_id in video_ids}
 
 
 def video_scores(
