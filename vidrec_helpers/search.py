@@ -11,14 +11,7 @@ import numpy as np
 from qdrant_client import QdrantClient, models
 
 from .index import collection_model, is_embedded
-from .label_stats import (
-    CollectionSample,
-    LabelSpace,
-    collection_sample,
-    standardize,
-    stored_segments,
-    video_means,
-)
+from .label_stats import LabelSpace, collection_sample, standardize, video_means, video_segments
 from .labels import PHRASES
 
 # Re-exported below (__all__): the names the API, CLI, widgets and notebooks import from here.
@@ -43,6 +36,7 @@ from .query_input import (
     SearchError,
     SearchQuery,
     SimilarQuery,
+    UnknownVideoError,
 )
 from .records import unit
 from .results import CONFIDENCE_NOTE, Result, SearchResponse, group_by_video, result_card
@@ -73,10 +67,6 @@ NOT_WEIGHT = 0.25
 
 class EmptyCollectionError(SearchError):
     """The collection is missing or holds no points: nothing was ingested yet."""
-
-
-class UnknownVideoError(SearchError):
-    """A video id given to `similar` is not in the collection."""
 
 
 def check_collection(client: QdrantClient, collection: str) -> tuple[str | None, int, int]:
@@ -126,27 +116,6 @@ def grouped_hits(
         if len(groups) >= top_k or len(points) < limit or limit >= MAX_FETCH:
             return dict(list(groups.items())[:top_k])
         limit = min(limit * 4, MAX_FETCH)
-
-
-def video_segments(
-    client: QdrantClient, collection: str, video_ids: Sequence[str], sample: CollectionSample
-) -> dict[str, np.ndarray]:
-    """Every stored vector (video-level and clips) of each of `video_ids`, one row per segment."""
-    if not video_ids:  # an empty MatchAny would still scan the whole collection
-        return {}
-    found = sample.segments  # the whole collection is in a complete sample: no request
-    if not sample.complete:
-        match = models.MatchAny(any=list(video_ids))
-        flt = models.Filter(must=[models.FieldCondition(key="video_id", match=match)])
-        found = stored_segments(client, collection, flt)[1]
-    missing = [video_id for video_id in video_ids if video_id not in found]
-    if missing:
-        raise UnknownVideoError(
-            f"unknown video id(s) {', '.join(map(repr, missing))} in {collection!r}: use the "
-            "video_id of a search result (`vidrec search --intent kids`) or a catalog id "
-            "from data/catalog/*.json"
-        )
-    return {video_id: found[video_id] for video_id in video_ids}
 
 
 def video_scores(
