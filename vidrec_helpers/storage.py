@@ -13,7 +13,7 @@ import re
 import threading
 import unicodedata
 import warnings
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -126,19 +126,6 @@ def _error_code(error: ClientError) -> str:
 
 
 _GLOBAL = "(bucket names are global): set S3_BUCKET to another name, or unset it on AWS"
-
-
-def bucket_access(settings: Settings) -> Callable[[], tuple[Any, str]]:
-    """A function giving (S3 client, bucket name), both made on its first call, once for all threads."""
-    lock, made = threading.Lock(), []
-
-    def access() -> tuple[Any, str]:
-        with lock:  # 32 tasks start at once: build one client, not one each
-            if not made:
-                made.extend((s3_client(settings), bucket_name(settings)))
-        return made[0], made[1]
-
-    return access
 
 
 # --- upload ----------------------------------------------------------------------------
