@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import threading
 import time
 
@@ -75,7 +76,8 @@ def test_entries_older_than_the_seven_day_retention_are_dropped(tmp_path):
     journal.record("eight days", "task-2", "v2", time.time() - 8 * day)
     assert journal.find("six days") == "task-1" and journal.find("eight days") is None
     journal.record("eight days", "task-2", "v2", time.time() - 8 * day)
-    (tmp_path / "other.999999999.x.tmp").write_text("{")  # left by a killed run (no such pid)
+    (tmp_path / "other.x.tmp").write_text("{")  # left by a killed run an hour ago
+    os.utime(tmp_path / "other.x.tmp", (time.time() - 3600, time.time() - 3600))
     TaskJournal(tmp_path)  # the next run opens the journal
     assert [file.name for file in tmp_path.iterdir()] == ["six days.json"]
 

@@ -489,8 +489,7 @@ def test_free_text_ranks_as_a_plain_vector_search(sample):
 
 def test_video_segments_are_read_from_qdrant_when_the_sample_is_partial(sample):
     """A collection larger than the sample: a candidate's clips come from a filtered scroll."""
-    from vidrec_helpers.label_stats import CollectionSample, collection_sample
-    from vidrec_helpers.search import video_segments
+    from vidrec_helpers.label_stats import CollectionSample, collection_sample, video_segments
 
     client, name = sample
     whole = collection_sample(client, name, client.count(name).count)

@@ -126,7 +126,7 @@ class Settings(BaseSettings):
 def get_settings() -> Settings:
     """The process-wide settings, read once. Call `reload_settings()` after changing env."""
     settings = Settings()
-    _register_secrets(settings.secret_values())
+    register_secrets(settings.secret_values())
     return settings
 
 
@@ -156,13 +156,14 @@ def mask_url(url: str) -> str:
     return _URL_SECRET_PARAMETER.sub(r"\g<keep>****", url)
 
 
-def _register_secrets(values: Iterable[str | None]) -> None:
+def register_secrets(values: Iterable[str | None]) -> None:
+    """Mask these values (4 characters or more) in every VidrecError and `mask_secrets` text."""
     _SECRETS.update(value for value in values if value and len(value) >= 4)
 
 
 def mask_secrets(text: str) -> str:
     """Replace every configured secret and anything key-shaped in `text` with `****`."""
-    _register_secrets(os.environ.get(name.upper()) for name in SECRET_FIELDS)  # set since read
+    register_secrets(os.environ.get(name.upper()) for name in SECRET_FIELDS)  # set since read
     for secret in sorted(_SECRETS, key=len, reverse=True):
         text = text.replace(secret, "****")
     return mask_url(_KEY_SHAPES.sub("****", text))

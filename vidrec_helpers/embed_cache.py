@@ -7,8 +7,8 @@
   so a timeout, Ctrl-C or crash resumes polling that task instead of paying for a new one.
   TwelveLabs keeps task results 7 days (`tasks.list`), so older entries are dropped.
 
-Files are written to `<name>.<pid>.<random>.tmp`, then renamed: two processes never see half a
-file, and a killed run's leftovers are told apart from files another ingest is writing.
+Files are written to `<name>.<random>.tmp`, then renamed: two processes never see half a file.
+A write takes milliseconds, so a `.tmp` older than a few minutes is a killed run's leftover.
 """
 
 from __future__ import annotations
@@ -35,8 +35,8 @@ logger = logging.getLogger(__name__)
 
 #: How long TwelveLabs keeps a task's results.
 TASK_RETENTION_SECONDS = 7 * 24 * 3600.0
-#: A temporary file older than this is an orphan even if its writer's pid is alive again (reused).
-ORPHAN_SECONDS = 24 * 3600.0
+#: A temporary file older than this is a killed run's leftover (a write takes milliseconds).
+ORPHAN_SECONDS = 5 * 60.0
 
 
 def canonical_json(value: Any) -> str:
@@ -44,30 +44,21 @@ def canonical_json(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
 
 
-def remove_orphans(directory: Path) -> list[Path]:
-    """Delete the `<key>.<pid>.<random>.tmp` files a killed run left: those whose writer has
-    exited (so no running process can be writing them), and any .tmp a day old."""
-    import psutil  # whether the writer still runs, on every platform
-
-    removed = []
+def remove_orphans(directory: Path) -> None:
+    """Delete the `.tmp` files older than ORPHAN_SECONDS: no running write takes that long."""
     for file in directory.glob("*.tmp") if directory.is_dir() else ():
-        parts = file.name.split(".")
-        pid = int(parts[1]) if len(parts) >= 4 and parts[1].isdigit() else None
         try:
-            stale = time.time() - file.stat().st_mtime > ORPHAN_SECONDS
+            if time.time() - file.stat().st_mtime > ORPHAN_SECONDS:
+                file.unlink(missing_ok=True)
         except FileNotFoundError:
             continue
-        if stale or (pid is not None and not psutil.pid_exists(pid)):
-            file.unlink(missing_ok=True)
-            removed.append(file)
-    return removed
 
 
 def write_atomically(file: Path, write: Callable[[IO[bytes]], None]) -> Path:
     """Write `file` through a temporary file in its folder, fsync, then os.replace."""
     file.parent.mkdir(parents=True, exist_ok=True)
     handle = tempfile.NamedTemporaryFile(
-        dir=file.parent, prefix=f"{file.stem}.{os.getpid()}.", suffix=".tmp", delete=False
+        dir=file.parent, prefix=f"{file.stem}.", suffix=".tmp", delete=False
     )
     try:
         with handle:

@@ -145,10 +145,8 @@ def _api_message(error: Any) -> str:
     return "no error message"
 
 
-def explain_failure(
-    action: str, error: Exception, policy: RetryPolicy, base_url: str, mask: Callable[[str], str]
-) -> Exception:
-    """A learner-facing error for a failed SDK call, secrets masked."""
+def explain_failure(action: str, error: Exception, policy: RetryPolicy, base_url: str) -> Exception:
+    """A learner-facing error for a failed SDK call (a VidrecError: secrets masked)."""
     if isinstance(error, VidrecError):
         return error
     attempts = f"after {policy.attempts} attempts"
@@ -171,7 +169,7 @@ def explain_failure(
         hint = f"TwelveLabs sent a response of an unexpected shape ({error.error_count()} problems)"
     else:
         hint = f"{type(error).__name__}: {error}"
-    return EmbeddingError(mask(f"{action} failed: {hint}"))
+    return EmbeddingError(f"{action} failed: {hint}")
 
 
 # ----- the video URL -------------------------------------------------------------------------

@@ -125,23 +125,30 @@ def ensure_collection(client: QdrantClient, name: str, model: str, dimension: in
     return True
 
 
-def check_collection(client: QdrantClient, name: str, model: str, dimension: int) -> None:
-    """Raise when collection `name` holds vectors of another model or size than `model`'s.
+def collection_model(client: QdrantClient, name: str) -> tuple[str | None, int | None, int]:
+    """The model, vector size (None for named vectors) and point count of collection `name`.
 
     The model is read from the collection metadata; Qdrant servers before 1.16 drop it silently,
     so then from a point's payload, then from the name (`collection_name` encodes model and size).
     """
     info = client.get_collection(name)
-    size = getattr(info.config.params.vectors, "size", None)  # None for named vectors
+    size = getattr(info.config.params.vectors, "size", None)
+    points = info.points_count
+    if points is None:
+        points = client.count(name, exact=True).count
     found = (info.config.metadata or {}).get("model")
-    if not found:
-        points, _ = client.scroll(name, limit=1, with_payload=["model"], with_vectors=False)
-        found = (points[0].payload or {}).get("model") if points else None
-    if not found:  # Marengo models share a size: never mix them
-        named = (
-            m for m in get_args(MarengoModel) if name.endswith(collection_name(m, dimension, ""))
-        )
+    if not found and points:
+        records, _ = client.scroll(name, limit=1, with_payload=["model"], with_vectors=False)
+        found = (records[0].payload or {}).get("model") if records else None
+    if not found and size:  # Marengo models share a size: never mix them
+        named = (m for m in get_args(MarengoModel) if name.endswith(collection_name(m, size, "")))
         found = next(named, None)
+    return found, size, int(points)
+
+
+def check_collection(client: QdrantClient, name: str, model: str, dimension: int) -> None:
+    """Raise when collection `name` holds vectors of another model or size than `model`'s."""
+    found, size, _ = collection_model(client, name)
     if size != dimension or (found and found != model):
         raise VidrecError(
             f"collection {name!r} holds {found or 'unknown-model'} vectors of dimension "

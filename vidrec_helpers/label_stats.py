@@ -1,4 +1,5 @@
-"""Label vectors seen through a collection: score statistics read once, contrasts, profiles.
+"""A collection's stored vectors per video, and label vectors seen through them: score statistics
+read once, contrasts, profiles.
 
 A cosine of 0.4 means little on its own: each label vector has its own typical score over a
 collection. A sample of the collection's vectors, read once per collection (never per query),
@@ -10,13 +11,14 @@ and a video's *profile* (its z-scores against every label).
 from __future__ import annotations
 
 import weakref
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-from qdrant_client import QdrantClient
+from qdrant_client import QdrantClient, models
 
 from .labels import PHRASES
+from .query_input import UnknownVideoError
 from .records import unit
 
 #: Points read once per collection to estimate the score statistics of any vector.
@@ -57,17 +59,54 @@ def video_means(segments: Mapping[str, np.ndarray]) -> np.ndarray:
 _SAMPLES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
+def stored_segments(
+    client: QdrantClient,
+    collection: str,
+    video_ids: Sequence[str] | None = None,
+    limit: int | None = None,
+) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """The stored vectors (one per row), and them per video: every point of `video_ids`, or
+    only the first `limit` points."""
+    flt, records, offset = None, [], None
+    if video_ids is not None:
+        match = models.MatchAny(any=list(video_ids))
+        flt = models.Filter(must=[models.FieldCondition(key="video_id", match=match)])
+    while True:
+        page, offset = client.scroll(collection, flt, limit=limit or 512, offset=offset,
+                                     with_payload=["video_id"], with_vectors=True)  # fmt: skip
+        records += page
+        if offset is None or limit:
+            break
+    vectors = np.asarray([record.vector for record in records], dtype=np.float32)
+    owners = np.asarray([str((record.payload or {}).get("video_id")) for record in records])
+    return vectors, {owner: vectors[owners == owner] for owner in dict.fromkeys(owners)}
+
+
+def video_segments(
+    client: QdrantClient, collection: str, video_ids: Sequence[str], sample: CollectionSample
+) -> dict[str, np.ndarray]:
+    """Every stored vector (video-level and clips) of each of `video_ids`, one row per segment."""
+    if not video_ids:  # an empty MatchAny would still scan the whole collection
+        return {}
+    found = sample.segments  # the whole collection is in a complete sample: no request
+    if not sample.complete:
+        found = stored_segments(client, collection, video_ids)[1]
+    missing = [video_id for video_id in video_ids if video_id not in found]
+    if missing:
+        raise UnknownVideoError(
+            f"unknown video id(s) {', '.join(map(repr, missing))} in {collection!r}: use the "
+            "video_id of a search result (`vidrec search --intent kids`) or a catalog id "
+            "from data/catalog/*.json"
+        )
+    return {video_id: found[video_id] for video_id in video_ids}
+
+
 def collection_sample(client: QdrantClient, collection: str, points: int) -> CollectionSample:
     """Up to SAMPLE_POINTS vectors of the collection, read once (again when it grows)."""
     cache = _SAMPLES.setdefault(client, {})
     if (collection, points) not in cache:
-        records, _ = client.scroll(
-            collection, limit=SAMPLE_POINTS, with_payload=["video_id"], with_vectors=True
-        )
-        vectors = np.asarray([record.vector for record in records], dtype=np.float32)
-        owners = np.asarray([str((record.payload or {}).get("video_id")) for record in records])
-        segments = {owner: vectors[owners == owner] for owner in dict.fromkeys(owners)}
-        cache[(collection, points)] = CollectionSample(vectors, segments, len(records) == points)
+        vectors, segments = stored_segments(client, collection, limit=SAMPLE_POINTS)
+        cache[(collection, points)] = CollectionSample(vectors, segments, len(vectors) == points)
     return cache[(collection, points)]
 
 

@@ -65,6 +65,10 @@ class ModelMismatchError(SearchError):
     """The query model or dimension differs from the collection's."""
 
 
+class UnknownVideoError(SearchError):
+    """A video id given to `similar` (or to avoid) is not in the collection."""
+
+
 def model_key(model: str | None) -> str:
     """A model name without an organisation prefix, e.g. `sentence-transformers/all-MiniLM-L6-v2`."""
     return (model or "").rsplit("/", 1)[-1]

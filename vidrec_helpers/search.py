@@ -10,8 +10,8 @@ from typing import Any
 import numpy as np
 from qdrant_client import QdrantClient, models
 
-from .index import is_embedded
-from .label_stats import CollectionSample, LabelSpace, collection_sample, standardize, video_means
+from .index import collection_model, is_embedded
+from .label_stats import LabelSpace, collection_sample, standardize, video_means, video_segments
 from .labels import PHRASES
 
 # Re-exported below (__all__): the names the API, CLI, widgets and notebooks import from here.
@@ -36,6 +36,7 @@ from .query_input import (
     SearchError,
     SearchQuery,
     SimilarQuery,
+    UnknownVideoError,
 )
 from .records import unit
 from .results import CONFIDENCE_NOTE, Result, SearchResponse, group_by_video, result_card
@@ -68,27 +69,18 @@ class EmptyCollectionError(SearchError):
     """The collection is missing or holds no points: nothing was ingested yet."""
 
 
-class UnknownVideoError(SearchError):
-    """A video id given to `similar` is not in the collection."""
-
-
 def check_collection(client: QdrantClient, collection: str) -> tuple[str | None, int, int]:
     """The collection's (model, dimension, points); a clear error when it is missing or empty."""
     hint = "run `vidrec ingest` first (offline it indexes the sample vectors)"
     try:  # one request when all is well (a round trip per search on a server)
-        info = client.get_collection(collection)
+        model, size, points = collection_model(client, collection)
     except Exception:
         if client.collection_exists(collection):
             raise
         raise EmptyCollectionError(f"collection {collection!r} does not exist: {hint}") from None
-    points = info.points_count
-    if points is None:
-        points = client.count(collection, exact=True).count
     if not points:
         raise EmptyCollectionError(f"collection {collection!r} is empty: {hint}")
-    params = info.config.params.vectors
-    size = params.size if isinstance(params, models.VectorParams) else 0
-    return (info.config.metadata or {}).get("model"), int(size), int(points)
+    return model, size or 0, points
 
 
 def grouped_hits(
@@ -124,43 +116,6 @@ def grouped_hits(
         if len(groups) >= top_k or len(points) < limit or limit >= MAX_FETCH:
             return dict(list(groups.items())[:top_k])
         limit = min(limit * 4, MAX_FETCH)
-
-
-def video_segments(
-    client: QdrantClient, collection: str, video_ids: Sequence[str], sample: CollectionSample
-) -> dict[str, np.ndarray]:
-    """Every stored vector (video-level and clips) of each of `video_ids`, one row per segment."""
-    segments: dict[str, Any] = {video_id: [] for video_id in video_ids}
-    if not video_ids:  # an empty MatchAny would still scan the whole collection
-        return {}
-    if sample.complete:  # the whole collection is in the sample: no request
-        segments.update({v: sample.segments[v] for v in video_ids if v in sample.segments})
-    else:
-        flt = models.Filter(
-            must=[models.FieldCondition(key="video_id", match=models.MatchAny(any=list(video_ids)))]
-        )
-        offset = None
-        while True:
-            records, offset = client.scroll(
-                collection,
-                flt,
-                limit=512,
-                offset=offset,
-                with_payload=["video_id"],
-                with_vectors=True,
-            )
-            for record in records:
-                segments[record.payload["video_id"]].append(record.vector)
-            if offset is None:
-                break
-    missing = [video_id for video_id, rows in segments.items() if not len(rows)]
-    if missing:
-        raise UnknownVideoError(
-            f"unknown video id(s) {', '.join(map(repr, missing))} in {collection!r}: use the "
-            "video_id of a search result (`vidrec search --intent kids`) or a catalog id "
-            "from data/catalog/*.json"
-        )
-    return {video_id: np.asarray(rows, dtype=np.float32) for video_id, rows in segments.items()}
 
 
 def video_scores(

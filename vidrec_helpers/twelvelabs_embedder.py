@@ -14,12 +14,13 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from tenacity import RetryCallState, Retrying, retry_if_exception
 
-from .config import MARENGO_DIMENSION, Settings, VidrecError, get_settings, resolve_path
+from .config import MARENGO_DIMENSION, Settings, VidrecError, get_settings, register_secrets
 from .embed_cache import EmbeddingCache, TaskJournal
 from .embed_requests import (
     RetryPolicy,
@@ -137,14 +138,14 @@ class TwelveLabsEmbedder:
         is unknown before paying (`ingest` probes every file itself). Budgets: your plan's limits.
         """
         self.settings = settings or get_settings()
-        secret = self.settings.twelvelabs_api_key
-        self._key = secret.get_secret_value() if secret else ""
+        register_secrets(self.settings.secret_values())  # masked in every error it raises
         if client is None:  # note: the SDK replaces base_url with $TWELVELABS_BASE_URL when set
             self.settings.require_live()
             from twelvelabs import TwelveLabs
 
             base_url = self.settings.twelvelabs_base_url
-            client = TwelveLabs(api_key=self._key, base_url=base_url, timeout=60.0)
+            secret = self.settings.twelvelabs_api_key.get_secret_value()  # require_live: set
+            client = TwelveLabs(api_key=secret, base_url=base_url, timeout=60.0)
         self.client = client
         self.model: str = model or self.settings.marengo_model
         default = SAMPLE_DIMENSION if self.model == SAMPLE_MODEL else MARENGO_DIMENSION
@@ -161,10 +162,7 @@ class TwelveLabsEmbedder:
         self.url_signer = url_signer or storage_signer(self.settings)
         self.request_budget = WindowBudget(requests_per_minute or math.inf, 60.0)  # None: no limit
         self.video_budget = WindowBudget((video_minutes_per_hour or math.inf) * 60.0, 3600.0)
-        self.journal = TaskJournal(resolve_path(self.settings.cache_dir) / "tasks")
-
-    def _mask(self, text: str) -> str:
-        return text.replace(self._key, "****") if self._key else text
+        self.journal = TaskJournal(Path(self.settings.cache_dir, "tasks"))
 
     def _call(self, action: str, function: Callable, *args: Any, **kwargs: Any) -> Any:
         """Call the SDK with its own retries off (see embed_requests.py), retrying with tenacity."""
@@ -179,7 +177,7 @@ class TwelveLabsEmbedder:
             return retrying(function, *args, **kwargs)
         except Exception as error:  # translated to one clear message, secrets masked
             base_url = self.client._client_wrapper.get_base_url()
-            raise explain_failure(action, error, self.retry, base_url, self._mask) from None
+            raise explain_failure(action, error, self.retry, base_url) from None
 
     # ----- video -----------------------------------------------------------------------------
 
@@ -286,7 +284,7 @@ class TwelveLabsEmbedder:
             if task.status == "failed":
                 reason = task.error.message if task.error else "no reason given"
                 message = f"TwelveLabs could not embed {source.video_id}: {reason} (task {task_id})"
-                raise EmbeddingError(self._mask(message))
+                raise EmbeddingError(message)
         raise EmbeddingTimeoutError(
             f"the embedding task {task_id} for {source.video_id} was still processing after "
             f"{timeout:g} s; it is journaled: run again to keep waiting for it (no new charge), "
