@@ -80,7 +80,7 @@ def check_embedding(embedding: VideoEmbedding, dimension: int | None = None) -> 
 _PARTS = {
     ".embed_cache": ("EmbeddingCache", "TaskJournal"),  # kept on disk
     ".embed_requests": ("RetryPolicy", "WindowBudget", "storage_signer"),  # retries, 429s, budgets, URLs
-    ".twelvelabs_embedder": ("PollPolicy", "TwelveLabsEmbedder", "text_token_bound"),  # Embed API v2
+    ".twelvelabs_embedder": ("PollPolicy", "TwelveLabsEmbedder"),  # Embed API v2
     # offline: what answers instead of TwelveLabs (the shipped vectors, the local text model)
     "vidrec_standins.offline_embedder": ("SampleEmbedder",),
     "vidrec_standins.local_text": ("LocalTextEmbedder", "local_model_available"),

@@ -42,9 +42,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-#: Text limits in tokens: 500 for Marengo 3.0 (twelvelabs/types/text_input_request.py), 2,000
-#: for 3.5 (multi_input_request.py). The tokenizer is not published: see text_token_bound.
-MARENGO_TEXT_TOKENS = {"marengo3.0": 500, "marengo3.5": 2000}
 #: visual + audio: valid for both Marengo 3.0 and 3.5 ("transcription" requires 3.0).
 DEFAULT_EMBEDDING_OPTIONS = ("visual", "audio")
 EMBEDDING_SCOPES = ["clip", "asset"]
@@ -83,17 +80,6 @@ def segments_from_data(
         for (scope, start, end), vectors in groups.items()
     ]
     return sorted(segments, key=lambda s: (s.scope != "video", s.start_sec, s.end_sec))
-
-
-def text_token_bound(text: str) -> int:
-    """An upper bound on a text's token count, whatever the tokenizer: UTF-8 bytes + 2.
-
-    TwelveLabs does not publish Marengo's tokenizer. Byte-level tokenizers (BPE, SentencePiece
-    with byte fallback) never make a token shorter than one byte, so bytes plus the two special
-    tokens is never below the real count: a text within this bound is never too long for the API
-    (English averages ~4 bytes a token, so this refuses some texts the API would take).
-    """
-    return len(text.encode("utf-8")) + 2
 
 
 @dataclass(frozen=True)
@@ -298,12 +284,6 @@ class TwelveLabsEmbedder:
         text = text.strip()
         if not text:
             raise VidrecError("cannot embed an empty text: type a few words")
-        limit = MARENGO_TEXT_TOKENS.get(self.model)
-        if limit is not None and text_token_bound(text) > limit:
-            raise VidrecError(
-                f"the text is {len(text.encode('utf-8'))} bytes long; {self.model} reads at most {limit} "
-                f"tokens and a token can be as short as one byte, so keep it under {limit - 2} bytes"
-            )
         self.request_budget.acquire()
         field_name = "multi_input" if self.model == "marengo3.5" else "text"
         response = self._call(

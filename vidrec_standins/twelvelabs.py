@@ -33,7 +33,6 @@ from urllib.parse import parse_qs, unquote, urlparse
 import numpy as np
 from flask import Flask, Response, request
 
-from vidrec_helpers.embeddings import text_token_bound
 from vidrec_helpers.samples import SAMPLE_MODEL
 from vidrec_standins.background import BackgroundServer
 
@@ -41,6 +40,20 @@ API_PREFIX = "/v1.3"
 MODELS = ("marengo3.0", "marengo3.5")
 #: Text limits in tokens (twelvelabs/types/text_input_request.py and multi_input_request.py).
 TEXT_TOKEN_LIMITS = {"marengo3.0": 500, "marengo3.5": 2000}
+
+
+def text_token_bound(text: str) -> int:
+    """An upper bound on a text's token count, whatever the tokenizer: UTF-8 bytes + 2.
+
+    The stand-in refuses a text above this bound. TwelveLabs does not publish Marengo's
+    tokenizer; byte-level tokenizers (BPE, SentencePiece with byte fallback) never make a token
+    shorter than one byte, so bytes plus the two special tokens is never below the real count:
+    the stand-in may refuse a text the API would take (English averages ~4 bytes a token), never
+    accept one it would refuse.
+    """
+    return len(text.encode("utf-8")) + 2
+
+
 #: Default embedding options per model (twelvelabs/types/async_video_input_request.py).
 DEFAULT_OPTIONS = {
     "marengo3.0": ["visual", "audio", "transcription"],
