@@ -9,6 +9,8 @@ changed or damaged is refused with an error that says how to restore it.
 
 from __future__ import annotations
 
+import hashlib
+import io
 from functools import lru_cache
 from pathlib import Path
 
@@ -48,10 +50,11 @@ def read_checked(path: Path, script: str) -> pd.DataFrame:
         raise SampleDataError(f"{path} not found (or not a regular file): {hint}")
     if not sidecar.is_file():
         raise SampleDataError(f"{sidecar.name} (the checksum of {path.name}) is missing: {hint}")
-    if sidecar.read_text(encoding="utf-8").split()[:1] != [file_sha256(path)]:
+    data = path.read_bytes()  # read once: hashed, then parsed
+    if sidecar.read_text(encoding="utf-8").split()[:1] != [hashlib.sha256(data).hexdigest()]:
         raise SampleDataError(f"{path.name} is corrupt or was changed (checksum mismatch): {hint}")
     try:
-        return pd.read_parquet(path)
+        return pd.read_parquet(io.BytesIO(data))
     except Exception as error:  # pyarrow raises several types for a damaged file
         raise SampleDataError(
             f"{path.name} cannot be read ({type(error).__name__}): {hint}"
