@@ -65,19 +65,15 @@ def post(http, path, body, **kwargs):
 # ----- the original tutorial's contract --------------------------------------------------------
 
 
+#: The fields of a result the original front end reads.
+TUTORIAL_FIELDS = ("video_id", "filename", "start_time", "end_time", "score", "confidence", "url")
+
+
 def assert_tutorial_answer(results: object) -> None:
     """What the original front end keeps: a non-empty array of objects with its fields."""
     assert isinstance(results, list) and results
     for item in results:
-        assert {
-            "video_id",
-            "filename",
-            "start_time",
-            "end_time",
-            "score",
-            "confidence",
-            "url",
-        } <= set(item)
+        assert set(TUTORIAL_FIELDS) <= set(item)
         assert isinstance(item["video_id"], str) and isinstance(item["start_time"], float)
         assert isinstance(item["filename"], str) and isinstance(item["confidence"], str)
         assert isinstance(item["end_time"], float) and isinstance(item["score"], float)
@@ -209,16 +205,7 @@ def test_search_by_intent_and_mood(http):
     data = response.get_json()
     assert len(data["results"]) == 5 and data["strategy"] == DEFAULT
     first = data["results"][0]
-    for name in (
-        "video_id",
-        "filename",
-        "start_time",
-        "end_time",
-        "score",
-        "confidence",
-        "url",
-        "title",
-    ):
+    for name in (*TUTORIAL_FIELDS, "title"):
         assert name in first
 
 
