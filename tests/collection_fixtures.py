@@ -10,10 +10,9 @@ from qdrant_client import QdrantClient
 
 from vidrec_helpers.config import VidrecError
 from vidrec_helpers.index import collection_name, ensure_collection, points_for, upsert_points
-from vidrec_helpers.labels import preset_names
 from vidrec_helpers.records import Segment, VideoEmbedding, VideoSource, text_sha256
 from vidrec_helpers.samples import SAMPLE_DIMENSION, SAMPLE_MODEL
-from vidrec_standins.shipped import load_sample_embeddings
+from vidrec_standins.shipped import load_sample_embeddings, preset_names
 
 SAMPLE_COLLECTION = collection_name(SAMPLE_MODEL, SAMPLE_DIMENSION)
 

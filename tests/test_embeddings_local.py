@@ -85,8 +85,7 @@ def test_sample_embedder_uses_it_for_free_text(model):
 
 
 def test_shipped_query_vectors_match_the_model(model):
-    from vidrec_helpers.labels import query_text
-    from vidrec_standins.shipped import query_vector
+    from vidrec_standins.shipped import query_text, query_vector
 
     for name in ("intent:kids", "mood:action", "preset:fantasy|magical"):
         assert np.allclose(query_vector(name), model.embed_text(query_text(name)), atol=1e-5), name

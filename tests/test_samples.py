@@ -16,14 +16,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from vidrec_helpers.labels import INTENTS, MOODS, all_phrases, preset_names, query_text
+from vidrec_helpers import samples
+from vidrec_helpers.labels import INTENTS, MOODS, all_phrases
 from vidrec_helpers.samples import (
     SAMPLE_DIMENSION,
     SAMPLE_MODEL,
     SampleDataError,
     load_catalog,
     sample_videos,
-    validate_entry,
     video_text,
 )
 from vidrec_standins.shipped import (
@@ -31,6 +31,8 @@ from vidrec_standins.shipped import (
     embeddings_path,
     label_vectors_path,
     load_sample_embeddings,
+    preset_names,
+    query_text,
     query_vector,
     read_checked,
     write_checksum,
@@ -85,27 +87,83 @@ def test_no_two_descriptions_from_one_template(catalog):
     assert shared == [], f"descriptions share 6-word runs: {shared[:5]}"
 
 
-def test_entries_have_scenes_and_viewer_descriptions(catalog):
+#: The fields of a catalog entry (each is described in data/README.md).
+ENTRY_FIELDS = ("id", "title", "description", "duration", "intent", "mood", "scenes", "filename")
+
+
+def entry_problems(entry: dict) -> list[str]:
+    """What is wrong with one catalog entry: the checks the loader leaves to this test."""
+    missing = [name for name in ENTRY_FIELDS if name not in entry]
+    if missing:
+        return [f"missing {', '.join(missing)}"]
+    found = []
+    if entry["intent"] not in INTENTS or entry["mood"] not in MOODS:
+        found.append(f"unknown labels {entry['intent']!r}, {entry['mood']!r}")
+    duration = float(entry["duration"])
+    if not duration > 0:
+        found.append("a non-positive duration")
+    if not 2 <= len(entry["scenes"]) <= 4:
+        found.append(f"{len(entry['scenes'])} scenes; 2 to 4 are expected")
+    previous_end = 0.0
+    for number, scene in enumerate(entry["scenes"], 1):
+        start, end = float(scene["start_sec"]), float(scene["end_sec"])
+        if start < previous_end or end <= start or end > duration + 1e-6:
+            found.append(f"scene {number} runs {start}-{end} s (out of order or past the end)")
+        if not str(scene.get("description", "")).strip():
+            found.append(f"scene {number} has no description")
+        previous_end = end
+    return found
+
+
+def test_catalog_entries_are_valid(catalog):
+    assert {e["id"]: entry_problems(e) for e in catalog if entry_problems(e)} == {}
     for entry in catalog:
-        assert 2 <= len(entry["scenes"]) <= 4
         assert len(words(entry["description"])) >= 30
         assert entry["scenes"][0]["start_sec"] == 0
 
 
-def test_validate_entry_names_the_problem():
-    good = load_catalog()[0]
-    with pytest.raises(SampleDataError, match="unknown intent 'horror'"):
-        validate_entry({**good, "intent": "horror"})
-    with pytest.raises(SampleDataError, match="unknown mood"):
-        validate_entry({**good, "mood": "grim"})
-    with pytest.raises(SampleDataError, match="missing title"):
-        validate_entry({k: v for k, v in good.items() if k != "title"})
-    bad_scenes = [
-        {"start_sec": 0, "end_sec": 10, "description": "a"},
-        {"start_sec": 5, "end_sec": 9, "description": "b"},
-    ]
-    with pytest.raises(SampleDataError, match="scene 2"):
-        validate_entry({**good, "scenes": bad_scenes})
+def with_scenes(*spans: tuple[float, float], description: str = "a scene") -> list[dict]:
+    return [{"start_sec": a, "end_sec": b, "description": description} for a, b in spans]
+
+
+ENTRY_DAMAGE = {
+    "a missing field": lambda e: {k: v for k, v in e.items() if k != "title"},
+    "an unknown intent": lambda e: {**e, "intent": "horror"},
+    "an unknown mood": lambda e: {**e, "mood": "grim"},
+    "a non-positive duration": lambda e: {**e, "duration": 0},
+    "one scene": lambda e: {**e, "scenes": with_scenes((0, 4))},
+    "five scenes": lambda e: {**e, "scenes": with_scenes(*((n, n + 1) for n in range(5)))},
+    "overlapping scenes": lambda e: {**e, "scenes": with_scenes((0, 4), (3, 5))},
+    "a scene past the end": lambda e: {**e, "duration": 6, "scenes": with_scenes((0, 4), (4, 7))},
+    "an empty scene": lambda e: {**e, "scenes": with_scenes((0, 1), (1, 2), description=" ")},
+}
+
+
+@pytest.mark.parametrize("damage", ENTRY_DAMAGE)
+def test_wrong_catalog_entries_fail_the_check(catalog, damage):
+    assert entry_problems(ENTRY_DAMAGE[damage](dict(catalog[0])))
+
+
+@pytest.fixture
+def catalog_dir(tmp_path, monkeypatch):
+    """An empty data/catalog/ of its own, read afresh by load_catalog."""
+    monkeypatch.setattr(samples, "data_dir", lambda: tmp_path)
+    samples._load_catalog.cache_clear()
+    yield tmp_path / "catalog"
+    samples._load_catalog.cache_clear()
+
+
+def test_catalog_load_errors_name_the_problem(catalog_dir):
+    with pytest.raises(SampleDataError, match="no catalog files.*git checkout"):
+        load_catalog()
+    catalog_dir.mkdir()
+    (catalog_dir / "a.json").write_text('[{"id": "x"}]', encoding="utf-8")
+    (catalog_dir / "b.json").write_text('[{"id": "x"}]', encoding="utf-8")
+    with pytest.raises(SampleDataError, match="b.json: duplicate catalog id 'x'"):
+        load_catalog()
+    (catalog_dir / "b.json").write_text('[{"id": "y"},', encoding="utf-8")
+    with pytest.raises(SampleDataError, match="b.json is not valid JSON"):
+        load_catalog()
 
 
 #: Columns of data/sample_embeddings.parquet, in order (each is described in data/README.md).
@@ -135,7 +193,7 @@ def problems(frame: pd.DataFrame, catalog: list[dict]) -> list[str]:
     queries = frame[frame["kind"] == "query"]
     presets = {name: query_text(name) for name in preset_names()}
     if dict(zip(queries["key"], queries["text"], strict=True)) != presets:
-        found.append("query rows are not labels.preset_names() with their query_text")
+        found.append("query rows are not shipped.preset_names() with their query_text")
     expected = {}
     for entry in catalog:
         spans = [(video_text(entry), 0.0, float(entry["duration"]))]

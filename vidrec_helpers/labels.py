@@ -9,7 +9,6 @@ original single-string query.
 from __future__ import annotations
 
 import json
-from functools import partial
 from pathlib import Path
 
 from .config import VidrecError
@@ -35,11 +34,6 @@ def check_label(kind: str, value: object) -> str:
     return str(value)
 
 
-#: `check_label` of one kind: the intent (mood) if known, else an error listing the valid ones.
-check_intent = partial(check_label, "intent")
-check_mood = partial(check_label, "mood")
-
-
 def label_row(kind: str, name: str) -> int:
     """The row of a label in a matrix of every label (the intents, then the moods)."""
     rows = [(each, label) for each, labels in PHRASES.items() for label in labels]
@@ -54,21 +48,3 @@ def baseline_query(intent: str, mood: str) -> str:
 def all_phrases() -> list[str]:
     """Every phrasing of every label, in a fixed order (the texts of data/label_vectors.parquet)."""
     return [text for labels in PHRASES.values() for texts in labels.values() for text in texts]
-
-
-def preset_names() -> list[str]:
-    """Names of every precomputed query: intent:X, mood:Y and preset:X|Y."""
-    names = [f"intent:{i}" for i in INTENTS] + [f"mood:{m}" for m in MOODS]
-    names += [f"preset:{i}|{m}" for i in INTENTS for m in MOODS]
-    return names
-
-
-def query_text(name: str) -> str:
-    """The text embedded for a precomputed query name (see `preset_names`)."""
-    kind, _, value = name.partition(":")
-    if kind in ("intent", "mood"):
-        return PHRASES[kind][check_label(kind, value)][0]
-    if kind == "preset":
-        intent, _, mood = value.partition("|")
-        return baseline_query(intent, mood)
-    raise VidrecError(f"unknown query name {name!r}: expected intent:X, mood:Y or preset:X|Y")

@@ -17,7 +17,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from vidrec_helpers.labels import query_text
+from vidrec_helpers.config import VidrecError
+from vidrec_helpers.labels import INTENTS, MOODS, PHRASES, baseline_query, check_label
 from vidrec_helpers.records import file_sha256
 from vidrec_helpers.samples import SampleDataError, data_dir
 
@@ -80,6 +81,24 @@ def shipped_vectors() -> dict[str, np.ndarray]:
     queries = frame[frame["kind"] == "query"]
     texts, vectors = [*labels["text"], *queries["text"]], [*labels["vector"], *queries["vector"]]
     return {text: np.asarray(v, np.float32) for text, v in zip(texts, vectors, strict=True)}
+
+
+def preset_names() -> list[str]:
+    """Names of every precomputed query: intent:X, mood:Y and preset:X|Y."""
+    names = [f"intent:{i}" for i in INTENTS] + [f"mood:{m}" for m in MOODS]
+    names += [f"preset:{i}|{m}" for i in INTENTS for m in MOODS]
+    return names
+
+
+def query_text(name: str) -> str:
+    """The text embedded for a precomputed query name (see `preset_names`)."""
+    kind, _, value = name.partition(":")
+    if kind in ("intent", "mood"):
+        return PHRASES[kind][check_label(kind, value)][0]
+    if kind == "preset":
+        intent, _, mood = value.partition("|")
+        return baseline_query(intent, mood)
+    raise VidrecError(f"unknown query name {name!r}: expected intent:X, mood:Y or preset:X|Y")
 
 
 def query_vector(name: str) -> np.ndarray:
