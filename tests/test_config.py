@@ -6,10 +6,10 @@ import logging
 
 import pytest
 
+from vidrec_cli.cli import install_log_masking
 from vidrec_helpers.config import (
     Settings,
     VidrecError,
-    install_log_masking,
     mask_secrets,
     mask_url,
     reload_settings,

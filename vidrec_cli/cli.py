@@ -8,13 +8,23 @@ import logging
 import sys
 from collections.abc import Callable, Sequence
 
-from vidrec_helpers.config import (
-    Settings,
-    VidrecError,
-    get_settings,
-    install_log_masking,
-    mask_secrets,
-)
+from vidrec_helpers.config import Settings, VidrecError, get_settings, mask_secrets
+
+
+def mask_record(record: logging.LogRecord) -> bool:
+    """A logging filter: the record's message with its secrets masked (it is always kept)."""
+    message = record.getMessage()
+    if (masked := mask_secrets(message)) != message:
+        record.msg, record.args = masked, None
+    return True
+
+
+def install_log_masking(logger: logging.Logger | None = None) -> None:
+    """Mask secrets in what the logger (the root logger by default) and its handlers emit."""
+    target = logger or logging.getLogger()
+    for owner in (*target.handlers, target):
+        if mask_record not in owner.filters:
+            owner.addFilter(mask_record)
 
 
 def _as_json(data: object) -> str:

@@ -6,7 +6,6 @@ The mode is decided here and nowhere else: `live` when a TwelveLabs key is set (
 
 from __future__ import annotations
 
-import logging
 import os
 import re
 from collections.abc import Iterable
@@ -167,22 +166,6 @@ def mask_secrets(text: str) -> str:
     for secret in sorted(_SECRETS, key=len, reverse=True):
         text = text.replace(secret, "****")
     return mask_url(_KEY_SHAPES.sub("****", text))
-
-
-def mask_record(record: logging.LogRecord) -> bool:
-    """A logging filter: the record's message with its secrets masked (it is always kept)."""
-    message = record.getMessage()
-    if (masked := mask_secrets(message)) != message:
-        record.msg, record.args = masked, None
-    return True
-
-
-def install_log_masking(logger: logging.Logger | None = None) -> None:
-    """Mask secrets in what the logger (the root logger by default) and its handlers emit."""
-    target = logger or logging.getLogger()
-    for owner in (*target.handlers, target):
-        if mask_record not in owner.filters:
-            owner.addFilter(mask_record)
 
 
 def resolve_path(path: str | os.PathLike[str]) -> Path:
