@@ -7,6 +7,7 @@ import json
 import logging
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import asdict
 
 from vidrec_helpers.config import Settings, VidrecError, get_settings, mask_secrets
 
@@ -54,7 +55,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     embedder = make_embedder(settings, sample_clips_via_sdk=True, poll_timeout=args.poll_timeout)
     how = {"concurrency": args.concurrency, "progress": not args.json}
     report = ingest(args.paths or None, settings=settings, embedder=embedder, **how)
-    print(_as_json(report.to_dict()) if args.json else report.summary())
+    print(_as_json(asdict(report)) if args.json else report.summary())
     return 1 if report.failed else 0
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from qdrant_client import QdrantClient
@@ -51,9 +51,6 @@ class IngestReport:
     points_upserted: int = 0
     points_in_collection: int = 0
     seconds: float = 0.0
-
-    def to_dict(self) -> dict:
-        return asdict(self)
 
     def summary(self) -> str:
         """A few lines for the CLI and the notebooks."""
