@@ -40,15 +40,6 @@ PAYLOAD_INDEXES = {
 }
 
 
-def quantization() -> models.ScalarQuantization:
-    """int8 scalar quantization kept in RAM; searches rescore with the original vectors."""
-    return models.ScalarQuantization(
-        scalar=models.ScalarQuantizationConfig(
-            type=models.ScalarType.INT8, quantile=QUANTILE, always_ram=True
-        )
-    )
-
-
 def vectors_on_disk(expected_points: int | None) -> bool:
     """Original vectors on disk for a large (or unknown-size) library, in RAM for a small one.
 
@@ -74,7 +65,12 @@ def collection_options(
     options: dict[str, Any] = {
         "vectors_config": vectors.model_copy(update={"on_disk": vectors_on_disk(expected_points)}),
         "hnsw_config": models.HnswConfigDiff(m=HNSW_M, ef_construct=HNSW_EF_CONSTRUCT),
-        "quantization_config": quantization(),
+        # int8 kept in RAM; searches rescore with the original vectors (`search_params`)
+        "quantization_config": models.ScalarQuantization(
+            scalar=models.ScalarQuantizationConfig(
+                type=models.ScalarType.INT8, quantile=QUANTILE, always_ram=True
+            )
+        ),
         "on_disk_payload": True,
     }
     shards = shard_number(expected_points)
