@@ -12,10 +12,10 @@ import pytest
 from standin_fixtures import fake_settings
 
 from vidrec_helpers.embed_cache import TaskJournal
-from vidrec_helpers.embed_requests import private_host
-from vidrec_helpers.embeddings import EmbeddingError, EmbeddingTimeoutError, PollPolicy, RetryPolicy
+from vidrec_helpers.embed_requests import RetryPolicy, private_host
+from vidrec_helpers.embeddings import EmbeddingError, EmbeddingTimeoutError
 from vidrec_helpers.records import VideoSource
-from vidrec_helpers.twelvelabs_embedder import TwelveLabsEmbedder
+from vidrec_helpers.twelvelabs_embedder import PollPolicy, TwelveLabsEmbedder
 from vidrec_standins.twelvelabs import TwelveLabsStandIn
 
 FAST_POLL = PollPolicy(initial=0.01, maximum=0.05, timeout=10.0)

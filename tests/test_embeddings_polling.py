@@ -12,17 +12,12 @@ from standin_fixtures import fake_settings
 
 from vidrec_helpers import pipeline
 from vidrec_helpers.config import VidrecError
-from vidrec_helpers.embeddings import (
-    DEFAULT_CONCURRENCY,
-    PollPolicy,
-    RetryPolicy,
-    SampleEmbedder,
-    TwelveLabsEmbedder,
-    WindowBudget,
-    embed_many,
-)
+from vidrec_helpers.embed_requests import RetryPolicy, WindowBudget
+from vidrec_helpers.embeddings import DEFAULT_CONCURRENCY, embed_many
 from vidrec_helpers.records import VideoSource, unit
 from vidrec_helpers.samples import sample_videos
+from vidrec_helpers.twelvelabs_embedder import PollPolicy, TwelveLabsEmbedder
+from vidrec_standins.offline_embedder import SampleEmbedder
 from vidrec_standins.shipped import load_sample_embeddings
 from vidrec_standins.twelvelabs import TwelveLabsStandIn
 
