@@ -138,7 +138,7 @@ def serve_first_free_text(folder: str) -> dict[str, float] | None:
     import socket
     import urllib.request
 
-    from vidrec_helpers.embeddings import local_model_available
+    from vidrec_standins.local_text import local_model_available
 
     if not local_model_available():
         return None

@@ -120,8 +120,8 @@ def vidrec_run(
     """One run of vidrec's real pipeline; `options` go to `ingest` (`poll`/`embedder_options` to the embedder)."""
     from qdrant_client import QdrantClient
 
-    from vidrec_helpers.embeddings import TwelveLabsEmbedder
     from vidrec_helpers.pipeline import ingest
+    from vidrec_helpers.twelvelabs_embedder import TwelveLabsEmbedder
 
     settings = Settings(
         _env_file=None,
@@ -217,7 +217,8 @@ def main() -> None:
         ablation=("also run vidrec with 4 tasks in flight, the old default (adds ~30 s)"),
     )
     recorder = Recorder("ingestion", "1. Ingestion throughput", args)
-    from vidrec_helpers.embeddings import DEFAULT_CONCURRENCY, PollPolicy
+    from vidrec_helpers.embeddings import DEFAULT_CONCURRENCY
+    from vidrec_helpers.twelvelabs_embedder import PollPolicy
     from vidrec_standins.media import make_test_video
 
     quick = args.quick
@@ -264,7 +265,7 @@ def measure(
     ablation: bool,
 ) -> dict[str, Any]:
     """All the runs: warm-up, overhead (no waiting), vidrec, the old defaults, the original."""
-    from vidrec_helpers.embeddings import PollPolicy
+    from vidrec_helpers.twelvelabs_embedder import PollPolicy
 
     no_wait = {"embedder_options": {"poll": PollPolicy(initial=0.0)}}
     runs: dict[str, Any] = {"overhead": [], "vidrec": []}

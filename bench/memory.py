@@ -24,7 +24,7 @@ from bench_common import peak_rss_mb, rss_mb
 from qdrant_client import QdrantClient
 from vidrec_helpers.config import Settings
 from vidrec_helpers.pipeline import ingest
-from vidrec_helpers.embeddings import SampleEmbedder
+from vidrec_standins.offline_embedder import SampleEmbedder
 import pandas, boto3  # what ingest needs, so the baseline holds every import
 baseline = rss_mb()
 settings = Settings(qdrant_path=":memory:", forced_mode="offline", cache_dir={cache!r})

@@ -29,8 +29,9 @@ os.environ["VIDREC_ALLOW_PRIVATE_URLS"] = "1"  # the stand-in is on 127.0.0.1 on
 
 def run(videos: int, limit: int, window: float, processing: float, cache_dir: str) -> dict:
     """Ingest `videos` through a `limit`-per-`window` stand-in; return what happened."""
-    from vidrec_helpers.embeddings import PollPolicy, TwelveLabsEmbedder, embed_many
+    from vidrec_helpers.embeddings import embed_many
     from vidrec_helpers.records import VideoSource
+    from vidrec_helpers.twelvelabs_embedder import PollPolicy, TwelveLabsEmbedder
 
     with TwelveLabsStandIn(
         fetch_media=False, requests_per_window=limit, window_seconds=window,

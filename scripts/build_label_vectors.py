@@ -9,9 +9,9 @@ from __future__ import annotations
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from vidrec_helpers.embeddings import LocalTextEmbedder
 from vidrec_helpers.labels import all_phrases
 from vidrec_helpers.samples import SAMPLE_MODEL
+from vidrec_standins.local_text import LocalTextEmbedder
 from vidrec_standins.shipped import label_vectors_path, write_checksum
 
 

@@ -14,8 +14,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from vidrec_helpers.embeddings import LocalTextEmbedder
 from vidrec_helpers.samples import SAMPLE_DIMENSION, SAMPLE_MODEL, load_catalog, video_text
+from vidrec_standins.local_text import LocalTextEmbedder
 from vidrec_standins.shipped import (
     checksum_path,
     embeddings_path,

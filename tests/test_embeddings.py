@@ -8,18 +8,11 @@ from standin_fixtures import SleepRecorder, fake_settings
 from twelvelabs.types import EmbeddingData
 
 from vidrec_helpers.config import Settings, VidrecError
-from vidrec_helpers.embed_requests import server_wait
-from vidrec_helpers.embeddings import (
-    EmbeddingError,
-    EmbeddingTimeoutError,
-    PollPolicy,
-    RetryPolicy,
-    SampleEmbedder,
-    TwelveLabsEmbedder,
-    make_embedder,
-)
+from vidrec_helpers.embed_requests import RetryPolicy, server_wait
+from vidrec_helpers.embeddings import EmbeddingError, EmbeddingTimeoutError, make_embedder
 from vidrec_helpers.records import VideoSource
-from vidrec_helpers.twelvelabs_embedder import segments_from_data
+from vidrec_helpers.twelvelabs_embedder import PollPolicy, TwelveLabsEmbedder, segments_from_data
+from vidrec_standins.offline_embedder import SampleEmbedder
 from vidrec_standins.twelvelabs import TwelveLabsStandIn
 
 FAST_POLL = PollPolicy(initial=0.01, factor=1.5, maximum=0.05, timeout=10.0)

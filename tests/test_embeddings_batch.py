@@ -10,15 +10,12 @@ import pytest
 from standin_fixtures import fake_settings
 
 from vidrec_helpers.config import VidrecError
-from vidrec_helpers.embeddings import (
-    EmbeddingCache,
-    PollPolicy,
-    RetryPolicy,
-    SampleEmbedder,
-    TwelveLabsEmbedder,
-    embed_many,
-)
+from vidrec_helpers.embed_cache import EmbeddingCache
+from vidrec_helpers.embed_requests import RetryPolicy
+from vidrec_helpers.embeddings import embed_many
 from vidrec_helpers.records import Segment, VideoEmbedding, VideoSource
+from vidrec_helpers.twelvelabs_embedder import PollPolicy, TwelveLabsEmbedder
+from vidrec_standins.offline_embedder import SampleEmbedder
 from vidrec_standins.twelvelabs import TwelveLabsStandIn
 
 FAST_POLL = PollPolicy(initial=0.01, factor=1.5, maximum=0.05, timeout=10.0)

@@ -12,10 +12,10 @@ import pytest
 from standin_fixtures import fake_settings
 
 from vidrec_helpers.embed_cache import TaskJournal
-from vidrec_helpers.embed_requests import private_host
-from vidrec_helpers.embeddings import EmbeddingError, EmbeddingTimeoutError, PollPolicy, RetryPolicy
+from vidrec_helpers.embed_requests import RetryPolicy, private_host
+from vidrec_helpers.embeddings import EmbeddingError, EmbeddingTimeoutError
 from vidrec_helpers.records import VideoSource
-from vidrec_helpers.twelvelabs_embedder import TwelveLabsEmbedder
+from vidrec_helpers.twelvelabs_embedder import PollPolicy, TwelveLabsEmbedder
 from vidrec_standins.twelvelabs import TwelveLabsStandIn
 
 FAST_POLL = PollPolicy(initial=0.01, maximum=0.05, timeout=10.0)
@@ -133,7 +133,8 @@ def test_the_url_is_signed_right_before_the_task_is_created():
         return f"https://bucket.test/{key}?duration=12&signature={len(signed)}"
 
     with standin() as fake:
-        embedder = embedder_for(fake, url_signer=signer, poll=PollPolicy(initial=0.01))
+        embedder = embedder_for(fake, poll=PollPolicy(initial=0.01))
+        embedder.url_signer = signer
         embedder.embed_video(VideoSource("v1", "h1", s3_key="videos/abc/v1.mp4", duration=1200))
     assert signed == [("videos/abc/v1.mp4", 3 * 1200 + 600)]  # lasts past the poll timeout
     assert fake.created_urls == ["https://bucket.test/videos/abc/v1.mp4?duration=12&signature=1"]

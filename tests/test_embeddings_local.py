@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 
 from vidrec_helpers.config import VidrecError
-from vidrec_helpers.embeddings import LocalTextEmbedder, SampleEmbedder, local_model_available
+from vidrec_standins.local_text import LocalTextEmbedder, local_model_available
+from vidrec_standins.offline_embedder import SampleEmbedder
 
 pytestmark = [
     pytest.mark.local_model,

@@ -12,11 +12,12 @@ from standin_fixtures import media_server
 
 from vidrec_helpers import embeddings
 from vidrec_helpers.config import VidrecError
-from vidrec_helpers.embeddings import SampleEmbedder, embed_many, make_embedder
+from vidrec_helpers.embeddings import embed_many, make_embedder
 from vidrec_helpers.pipeline import catalog_sources
 from vidrec_helpers.records import VideoSource, unit
 from vidrec_helpers.samples import SAMPLE_MODEL, sample_video_dir
 from vidrec_standins import local_text
+from vidrec_standins.offline_embedder import SampleEmbedder
 
 DIMENSION = 384
 

@@ -12,17 +12,12 @@ from standin_fixtures import fake_settings
 
 from vidrec_helpers import pipeline
 from vidrec_helpers.config import VidrecError
-from vidrec_helpers.embeddings import (
-    DEFAULT_CONCURRENCY,
-    PollPolicy,
-    RetryPolicy,
-    SampleEmbedder,
-    TwelveLabsEmbedder,
-    WindowBudget,
-    embed_many,
-)
+from vidrec_helpers.embed_requests import RetryPolicy, WindowBudget
+from vidrec_helpers.embeddings import DEFAULT_CONCURRENCY, embed_many
 from vidrec_helpers.records import VideoSource, unit
 from vidrec_helpers.samples import sample_videos
+from vidrec_helpers.twelvelabs_embedder import PollPolicy, TwelveLabsEmbedder
+from vidrec_standins.offline_embedder import SampleEmbedder
 from vidrec_standins.shipped import load_sample_embeddings
 from vidrec_standins.twelvelabs import TwelveLabsStandIn
 
@@ -37,16 +32,6 @@ def FakeTwelveLabs(**changes):  # noqa: N802 - reads like the class it builds
 
 def source(name: str) -> VideoSource:
     return VideoSource(name, f"hash-{name}", url=f"https://videos.test/{name}.mp4?duration=12")
-
-
-class FakeClock:
-    """A monotonic clock the test moves by hand."""
-
-    def __init__(self) -> None:
-        self.now = 100.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 # ----- the polling loop and the budgets --------------------------------------------------------
@@ -75,48 +60,59 @@ def test_poll_timeout_scales_with_the_video_duration():
 
 
 def test_budget_lets_its_capacity_through_then_waits_for_the_window():
-    clock = FakeClock()
-    waits: list[float] = []
-
-    def sleep(seconds: float) -> None:
-        waits.append(seconds)
-        clock.now += seconds
-
-    budget = WindowBudget(2, 60.0, clock=clock, sleep=sleep)
-    budget.acquire()
-    clock.now += 10
-    budget.acquire()
-    assert waits == []
-    budget.acquire()  # the first request leaves the window 60 s after it was sent
-    assert waits == [pytest.approx(50.0)]
+    budget = WindowBudget(2, 0.2)
+    assert budget.acquire(blocking=False) and budget.acquire(blocking=False)
+    assert not budget.acquire(blocking=False)  # the window is full: a third request must wait
+    assert budget.acquire()  # waits until a request leaves the window, then counts
 
 
-def test_video_budget_counts_seconds_of_video():
-    clock = FakeClock()
-    waits: list[float] = []
+def test_budget_is_shared_by_all_threads():
+    budget = WindowBudget(3, 60.0)
+    counted: list[bool] = []
+    threads = [
+        threading.Thread(target=lambda: counted.append(budget.acquire(blocking=False)))
+        for _ in range(8)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(counted) == [False] * 5 + [True] * 3
 
-    def sleep(seconds: float) -> None:
-        waits.append(seconds)
-        clock.now += seconds
 
-    budget = WindowBudget(600, 3600.0, clock=clock, sleep=sleep)  # 10 minutes of video an hour
-    budget.acquire(400)
-    budget.acquire(150)
-    budget.acquire(100)  # 650 s > 600 s: waits until the 400 s video leaves the hour
-    assert waits == [pytest.approx(3600.0)]
-    budget.acquire(5000)  # longer than the whole budget: alone in its window, never stuck
-    assert len(waits) == 2
+def test_video_budget_counts_whole_seconds_of_video():
+    budget = WindowBudget(600, 3600.0)  # 10 minutes of video an hour
+    assert budget.acquire(400, blocking=False) and budget.acquire(149.5, blocking=False)  # 150 s
+    assert not budget.acquire(50.5, blocking=False)  # 51 s > the 50 s left: it must wait
+    assert budget.acquire(50, blocking=False)  # fills the hour exactly
+    assert not budget.acquire(0.1, blocking=False)  # a started second counts
+    assert budget.acquire(0, blocking=False)  # unknown duration: nothing to count
+
+
+def test_a_video_longer_than_the_whole_budget_goes_through_alone_in_its_window():
+    budget = WindowBudget(600, 3600.0)
+    assert budget.acquire(5000, blocking=False)  # counts as the whole hour, never refused
+    assert not budget.acquire(1, blocking=False)  # and nothing else shares its window
+    short = WindowBudget(5, 0.2)
+    assert short.acquire(50) and short.acquire(50)  # the second waits for the first, never stuck
 
 
 def test_creates_go_through_the_request_and_video_budgets():
     with FakeTwelveLabs() as fake:
         embedder = TwelveLabsEmbedder(fake_settings(fake), poll=FAST_POLL, retry=FAST_RETRY,
                                       requests_per_minute=30, video_minutes_per_hour=60)  # fmt: skip
+        assert (embedder.request_budget.capacity, embedder.video_budget.capacity) == (30, 3600)
         seen: list[tuple[str, float]] = []
         embedder.request_budget.acquire = lambda amount=1.0: seen.append(("requests", amount))
         embedder.video_budget.acquire = lambda amount=1.0: seen.append(("video", amount))
         embedder.embed_video(VideoSource("v1", "h1", url="https://videos.test/v1.mp4", duration=12))
     assert seen == [("requests", 1.0), ("video", 12)]
+
+
+def test_no_budget_set_means_no_limiter_at_all():
+    with FakeTwelveLabs() as fake:
+        embedder = TwelveLabsEmbedder(fake_settings(fake), poll=FAST_POLL, retry=FAST_RETRY)
+    assert embedder.request_budget is None and embedder.video_budget is None
 
 
 def test_budgets_of_zero_are_refused():

@@ -15,13 +15,15 @@ from qdrant_client import QdrantClient
 
 from vidrec_helpers import storage
 from vidrec_helpers.config import Settings, VidrecError
-from vidrec_helpers.embeddings import PollPolicy, RetryPolicy, TwelveLabsEmbedder, make_embedder
+from vidrec_helpers.embed_requests import RetryPolicy
+from vidrec_helpers.embeddings import make_embedder
 from vidrec_helpers.index import count_points
 from vidrec_helpers.pipeline import ingest
 from vidrec_helpers.records import Segment, VideoEmbedding, unit
 from vidrec_helpers.samples import load_catalog, sample_videos
 from vidrec_helpers.search import QueryEncoder, search
 from vidrec_helpers.storage import UploadFailure
+from vidrec_helpers.twelvelabs_embedder import PollPolicy, TwelveLabsEmbedder
 from vidrec_standins.media import make_test_video
 from vidrec_standins.s3 import LocalS3Server
 from vidrec_standins.twelvelabs import TwelveLabsStandIn as FakeTwelveLabs

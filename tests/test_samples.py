@@ -320,7 +320,7 @@ def test_missing_file_is_reported(tmp_path):
 @pytest.mark.local_model
 def test_recomputed_vectors_match_shipped(frame, catalog):
     pytest.importorskip("sentence_transformers", reason="needs the 'local' extra")
-    from vidrec_helpers.embeddings import LocalTextEmbedder
+    from vidrec_standins.local_text import LocalTextEmbedder
 
     by_id = {e["id"]: e for e in catalog}
     rng = np.random.default_rng(7)

@@ -202,7 +202,7 @@ def test_free_text_without_a_text_model_says_what_to_do(sample, encoder):
 
 @pytest.mark.local_model
 def test_free_text_with_the_local_model(sample):
-    from vidrec_helpers.embeddings import LocalTextEmbedder
+    from vidrec_standins.local_text import LocalTextEmbedder
 
     embedder = LocalTextEmbedder()
     assert np.dot(embedder.embed_text(INTENTS["kids"]), query_vector("intent:kids")) > 0.999
@@ -476,7 +476,7 @@ def test_similar_results_are_not_always_low(sample):
 @pytest.mark.local_model
 def test_free_text_ranks_as_a_plain_vector_search(sample):
     """The label composition leaves free text alone: every strategy ranks it by best cosine."""
-    from vidrec_helpers.embeddings import LocalTextEmbedder
+    from vidrec_standins.local_text import LocalTextEmbedder
 
     encoder = QueryEncoder(LocalTextEmbedder())
     text = "a dragon guarding a castle at night"
@@ -540,7 +540,7 @@ def test_a_one_video_collection_still_answers(encoder, strategy):
 @pytest.mark.local_model
 def test_shipped_label_vectors_are_the_local_models():
     """data/label_vectors.parquet is what scripts/build_label_vectors.py makes from labels.json."""
-    from vidrec_helpers.embeddings import LocalTextEmbedder
+    from vidrec_standins.local_text import LocalTextEmbedder
     from vidrec_standins.shipped import shipped_vectors
 
     texts = all_phrases()

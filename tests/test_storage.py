@@ -29,7 +29,7 @@ from botocore.stub import Stubber
 from vidrec_helpers import s3_client as connection
 from vidrec_helpers import storage
 from vidrec_helpers.config import Settings, VidrecError
-from vidrec_helpers.embeddings import storage_signer
+from vidrec_helpers.embed_requests import storage_signer
 from vidrec_helpers.records import NotAFileError, VideoSource, file_sha256
 from vidrec_standins.background import PortBusyError
 from vidrec_standins.s3 import LocalS3Server, ensure_local_s3

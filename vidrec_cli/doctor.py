@@ -102,7 +102,7 @@ def _s3(settings: Settings) -> str:
 
 
 def _twelvelabs(settings: Settings) -> str:
-    from vidrec_helpers.embeddings import TwelveLabsEmbedder
+    from vidrec_helpers.twelvelabs_embedder import TwelveLabsEmbedder
 
     vector = TwelveLabsEmbedder(settings).embed_text("doctor check")
     return f"text embedding ok ({vector.shape[0]}-d, {settings.marengo_model})"

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import math
 import os
 import random
 import threading
 import time
-from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -93,43 +93,28 @@ def may_have_created(error: BaseException) -> bool:
 
 
 class WindowBudget:
-    """At most `capacity` units (requests, or seconds of video) in any `window` seconds, all threads.
+    """At most `capacity` units (requests, or seconds of video) in any `window` seconds, all
+    threads: pyrate-limiter's sliding window log, which waits outside its lock.
 
-    A sliding log: a video's duration counts in float seconds, and a video longer than the whole
-    budget still goes through, alone in its window. Waits outside the lock.
+    It counts whole units, so a video's duration counts in whole seconds, rounded up. It refuses
+    an amount above its limit, so one amount above the capacity counts as the whole capacity: a
+    video longer than the whole budget still goes through, alone in its window.
     """
 
-    def __init__(
-        self,
-        capacity: float,
-        window: float,
-        clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], None] = time.sleep,
-    ) -> None:
-        if capacity <= 0 or window <= 0:
-            message = f"a budget needs a capacity and a window above 0, got {capacity}/{window} s"
-            raise VidrecError(message)
-        self.capacity, self.window = capacity, window
-        self._clock, self._sleep = clock, sleep
-        self._log: deque[tuple[float, float]] = deque()
-        self._lock = threading.Lock()
+    def __init__(self, capacity: int, window: float) -> None:
+        from pyrate_limiter import Duration, Limiter, Rate  # only when a budget is set
 
-    def _reserve(self, amount: float) -> float:
-        """Record `amount` now and return 0, or return how long to wait before asking again."""
-        with self._lock:
-            now = self._clock()
-            while self._log and self._log[0][0] <= now - self.window:
-                self._log.popleft()
-            used = sum(units for _, units in self._log)
-            if used + amount <= self.capacity or not self._log:
-                self._log.append((now, amount))
-                return 0.0
-            return max(self._log[0][0] + self.window - now, 1e-3)  # until the oldest leaves
+        if capacity < 1 or window <= 0:
+            message = f"a budget needs a capacity of 1 or more and a window above 0, got {capacity}"
+            raise VidrecError(f"{message} per {window:g} s")
+        self.capacity = int(capacity)
+        self._limiter = Limiter(Rate(self.capacity, Duration.SECOND * window))
 
-    def acquire(self, amount: float = 1.0) -> None:
-        """Block this thread until `amount` fits in the window, then count it."""
-        while (wait := self._reserve(amount)) > 0:
-            self._sleep(wait)
+    def acquire(self, amount: float = 1.0, blocking: bool = True) -> bool:
+        """Count `amount` once it fits in the window, this thread waiting until it does (with
+        `blocking=False`, only if it fits now). True when counted."""
+        weight = min(math.ceil(amount), self.capacity)
+        return bool(self._limiter.try_acquire("budget", weight, blocking=blocking))
 
 
 def _api_message(error: Any) -> str:

@@ -2,13 +2,15 @@
 `embed_many` (many videos at once: cache first, tasks in flight together, failures recorded).
 
 Every backend follows the `Embedder` protocol, so the rest of the tutorial does not care which
-one it has. Its parts live in modules named after them, imported from here on first use
-(`_PARTS`). Vectors are checked (width, finite values, non-zero length) before anything keeps them.
+one it has. Its parts live in modules named after them: the cache and task journal
+(embed_cache.py), retries, budgets and video URLs (embed_requests.py), Embed API v2
+(twelvelabs_embedder.py), and offline, what answers instead of TwelveLabs
+(`vidrec_standins.offline_embedder`, `vidrec_standins.local_text`). Vectors are checked (width,
+finite values, non-zero length) before anything keeps them.
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
 import time
 from collections.abc import Iterable
@@ -74,25 +76,6 @@ def check_embedding(embedding: VideoEmbedding, dimension: int | None = None) -> 
     if problem := vector_problem(vectors, dimension):
         raise VidrecError(f"{embedding.video_id}: {embedding.model} gave {problem}; not kept")
     return embedding
-
-
-#: Where each public name of the embedding step lives (loaded when first asked for).
-_PARTS = {
-    ".embed_cache": ("EmbeddingCache", "TaskJournal"),  # kept on disk
-    ".embed_requests": ("RetryPolicy", "WindowBudget", "storage_signer"),  # retries, 429s, budgets, URLs
-    ".twelvelabs_embedder": ("PollPolicy", "TwelveLabsEmbedder"),  # Embed API v2
-    # offline: what answers instead of TwelveLabs (the shipped vectors, the local text model)
-    "vidrec_standins.offline_embedder": ("SampleEmbedder",),
-    "vidrec_standins.local_text": ("LocalTextEmbedder", "local_model_available"),
-}  # fmt: skip
-_WHERE = {name: module for module, names in _PARTS.items() for name in names}
-
-
-def __getattr__(name: str) -> object:
-    """`from vidrec_helpers.embeddings import EmbeddingCache` etc., without importing every part."""
-    if name not in _WHERE:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(_WHERE[name], __package__), name)
 
 
 def make_embedder(

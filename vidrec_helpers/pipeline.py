@@ -16,7 +16,8 @@ from pathlib import Path
 from qdrant_client import QdrantClient
 
 from .config import Settings, VidrecError, get_settings, resolve_path
-from .embeddings import DEFAULT_CONCURRENCY, Embedder, EmbeddingCache, embed_many, make_embedder
+from .embed_cache import EmbeddingCache
+from .embeddings import DEFAULT_CONCURRENCY, Embedder, embed_many, make_embedder
 from .index import (
     collection_name,
     connect,

@@ -58,7 +58,8 @@ class Session:
 
     def free_text_available(self) -> bool:
         """Can this session embed any text (live Marengo, or the local model offline)?"""
-        from .embeddings import local_model_available  # loads the sample data: not at import
+        # loads the sample data: not at import
+        from vidrec_standins.local_text import local_model_available
 
         return self.settings.mode == "live" or local_model_available()
 
@@ -140,7 +141,8 @@ def open_session(
     live = settings.mode == "live"
     wanted = ingest_if_empty or (ingest_if_empty is None and not live)
     if wanted and collection is None and count_points(client, name) == 0:
-        from .embeddings import SampleEmbedder
+        from vidrec_standins.offline_embedder import SampleEmbedder
+
         from .pipeline import ingest
 
         # the sample vectors are one file (no cache); offline, clips are uploaded when played

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import itertools
 import logging
-import math
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -110,19 +109,13 @@ class TwelveLabsEmbedder:
         dimension: int | None = None,
         poll: PollPolicy = PollPolicy(),
         retry: RetryPolicy | None = None,
-        check_videos: bool = True,
         sleep: Callable[[float], None] = time.sleep,
-        url_signer: Callable[[str, int], str] | None = None,
-        requests_per_minute: float | None = None,
+        requests_per_minute: int | None = None,
         video_minutes_per_hour: float | None = None,
         allow_private_urls: bool | None = None,
     ) -> None:
         """`client`/`model` given: any Embed v2 server (the offline stand-in); else live settings.
-
-        `url_signer(s3_key, seconds)` signs a video's URL right before its task is created (by
-        default with the settings' S3 bucket). `check_videos`: probe a local file whose duration
-        is unknown before paying (`ingest` probes every file itself). Budgets: your plan's limits.
-        """
+        Budgets: your plan's limits."""
         self.settings = settings or get_settings()
         register_secrets(self.settings.secret_values())  # masked in every error it raises
         if client is None:  # note: the SDK replaces base_url with $TWELVELABS_BASE_URL when set
@@ -144,10 +137,13 @@ class TwelveLabsEmbedder:
                                         "embedding_dimension": dimension, "video": {}}  # fmt: skip
         self._dimension = {"embedding_dimension": dimension} if dimension else {}  # 3.5 only
         self.poll, self.retry, self.sleep = poll, retry or RetryPolicy(), sleep
-        self.check_videos, self.allow_private_urls = check_videos, allow_private_urls
-        self.url_signer = url_signer or storage_signer(self.settings)
-        self.request_budget = WindowBudget(requests_per_minute or math.inf, 60.0)  # None: no limit
-        self.video_budget = WindowBudget((video_minutes_per_hour or math.inf) * 60.0, 3600.0)
+        self.allow_private_urls = allow_private_urls
+        #: `(s3_key, seconds) -> URL`, called right before each task is created
+        self.url_signer = storage_signer(self.settings)
+        # your plan's limits, counted before each request; not set: no limiter at all
+        per_hour = round((video_minutes_per_hour or 0) * 60)  # seconds of video
+        self.request_budget = WindowBudget(requests_per_minute, 60) if requests_per_minute else None
+        self.video_budget = WindowBudget(per_hour, 3600) if per_hour else None
         self.journal = TaskJournal(Path(self.settings.cache_dir, "tasks"))
 
     def _call(self, action: str, function: Callable, *args: Any, **kwargs: Any) -> Any:
@@ -178,7 +174,7 @@ class TwelveLabsEmbedder:
                 f"{source.video_id} has no URL: upload it first (storage) so TwelveLabs can fetch it"
             )
         duration = source.duration
-        if self.check_videos and source.path is not None and duration is None:
+        if source.path is not None and duration is None:  # probed before paying, like `ingest`
             from .video_checks import check_video
 
             duration = check_video(source.path).duration
@@ -205,8 +201,10 @@ class TwelveLabsEmbedder:
     def _create(self, source: VideoSource, key: str, duration: float | None) -> str:
         """Create the task and journal its id at once; never blindly repeat a create that may have
         worked (a 5xx or read timeout): look for its task with `tasks.list` before sending it again."""
-        self.request_budget.acquire()
-        self.video_budget.acquire(duration or 0.0)
+        if self.request_budget:
+            self.request_budget.acquire()
+        if self.video_budget:
+            self.video_budget.acquire(duration or 0.0)
 
         def create(request_options: dict) -> tuple[str, float]:
             url = source.url or ""
@@ -284,7 +282,8 @@ class TwelveLabsEmbedder:
         text = text.strip()
         if not text:
             raise VidrecError("cannot embed an empty text: type a few words")
-        self.request_budget.acquire()
+        if self.request_budget:
+            self.request_budget.acquire()
         field_name = "multi_input" if self.model == "marengo3.5" else "text"
         response = self._call(
             "embedding the text",
