@@ -18,9 +18,10 @@ from vidrec_helpers.config import Settings, VidrecError
 from vidrec_helpers.embeddings import PollPolicy, RetryPolicy, TwelveLabsEmbedder, make_embedder
 from vidrec_helpers.index import count_points
 from vidrec_helpers.pipeline import ingest
+from vidrec_helpers.queries import QueryEncoder
 from vidrec_helpers.records import Segment, VideoEmbedding, unit
 from vidrec_helpers.samples import load_catalog, sample_videos
-from vidrec_helpers.search import QueryEncoder, search
+from vidrec_helpers.search import search
 from vidrec_helpers.storage import UploadFailure
 from vidrec_standins.media import make_test_video
 from vidrec_standins.s3 import LocalS3Server
