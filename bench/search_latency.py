@@ -95,7 +95,8 @@ def child(count: int, queries: int) -> dict[str, Any]:
     """Build one size, time every method on the same queries; return latencies (ms) and memory."""
     import numpy as np
 
-    from vidrec_helpers.search import QueryEncoder, search
+    from vidrec_helpers.queries import QueryEncoder
+    from vidrec_helpers.search import search
 
     warnings.filterwarnings("ignore", message="Local mode is not recommended")
     started = time.perf_counter()

@@ -39,7 +39,7 @@ def encoder():
     """A query encoder for the sample model that knows only the preset queries."""
     from collection_fixtures import PresetOnlyEmbedder
 
-    from vidrec_helpers.search import QueryEncoder
+    from vidrec_helpers.queries import QueryEncoder
 
     return QueryEncoder(PresetOnlyEmbedder())
 

@@ -16,8 +16,9 @@ from vidrec_helpers.api import create_app, start_background_server
 from vidrec_helpers.config import Settings
 from vidrec_helpers.index import ensure_collection
 from vidrec_helpers.labels import INTENTS
+from vidrec_helpers.queries import default_strategy
+from vidrec_helpers.query_input import STRATEGIES
 from vidrec_helpers.samples import SAMPLE_DIMENSION, SAMPLE_MODEL
-from vidrec_helpers.search import DEFAULT, STRATEGIES
 from vidrec_helpers.session import open_session
 from vidrec_standins.shipped import load_sample_embeddings
 
@@ -190,7 +191,7 @@ def test_health(http):
     shipped = load_sample_embeddings()
     assert data["points"] == int((shipped["kind"] != "query").sum())
     assert data["videos"] == int((shipped["kind"] == "video").sum())
-    assert data["default_strategy"] == DEFAULT
+    assert data["default_strategy"] == default_strategy(SAMPLE_MODEL)
     assert response.headers["X-Request-ID"]
 
 
@@ -203,7 +204,7 @@ def test_search_by_intent_and_mood(http):
     response = post(http, V1 + "/search", {"intent": "kids", "mood": "musical", "top_k": 5})
     assert response.status_code == 200
     data = response.get_json()
-    assert len(data["results"]) == 5 and data["strategy"] == DEFAULT
+    assert len(data["results"]) == 5 and data["strategy"] == default_strategy(SAMPLE_MODEL)
     first = data["results"][0]
     for name in (*TUTORIAL_FIELDS, "title"):
         assert name in first
@@ -221,11 +222,11 @@ def test_search_with_strategy_and_filters(http):
     body = {
         "intent": "kids",
         "mood": "musical",
-        "strategy": "fusion",
+        "strategy": "weighted",
         "filters": {"intent": "family"},
     }
     data = post(http, V1 + "/search", body).get_json()
-    assert data["strategy"] == "fusion"
+    assert data["strategy"] == "weighted"
     assert data["results"] and all(r["intent"] == "family" for r in data["results"])
 
 
@@ -263,6 +264,11 @@ def test_similar(http):
         ({"intent": "horror"}, "intent: Input should be 'sci-fi', 'cartoon'"),
         ({"mood": "sad"}, "mood: Input should be 'comedy'"),
         ({"intent": "kids", "strategy": "magic"}, "strategy: Input should be 'baseline'"),
+        # fused prefetches are comparison rows of `vidrec evaluate`, not strategies
+        (
+            {"intent": "kids", "strategy": "dbsf"},
+            "strategy: Input should be 'baseline', 'weighted' or 'contrast_video'",
+        ),
         ({"intent": "kids", "filters": {"mood": "sad"}}, "filters.mood: Input should be"),
         ({}, "empty query"),
         ({"query": "x" * 1001}, "query: 1001 characters; the model reads at most 1000"),

@@ -7,9 +7,10 @@ import pytest
 from qdrant_client import QdrantClient, models
 from sklearn.metrics import ndcg_score
 
-from vidrec_helpers import search as search_module
+from vidrec_helpers import evaluate as evaluate_module
 from vidrec_helpers.config import VidrecError
 from vidrec_helpers.evaluate import (
+    FUSIONS,
     SPLIT_SEED,
     TUNABLE,
     Judge,
@@ -26,9 +27,11 @@ from vidrec_helpers.evaluate import (
 )
 from vidrec_helpers.index import ensure_collection
 from vidrec_helpers.queries import DEFAULTS, TUNING, default_strategy
+from vidrec_helpers.query_input import STRATEGIES
 from vidrec_helpers.results import CONFIDENCE_THRESHOLDS
 from vidrec_helpers.samples import SAMPLE_DIMENSION, SAMPLE_MODEL
-from vidrec_helpers.search import STRATEGIES
+from vidrec_helpers.search import SIMILAR_STRATEGY
+from vidrec_helpers.server_settings import SEARCH_EF
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +58,9 @@ def test_report_shape(report, held_out):
     assert report["model"] == SAMPLE_MODEL
     assert report["queries"] == 30
     assert set(report["strategies"]) == set(STRATEGIES)
-    for scores in [*report["strategies"].values(), report["similar"]]:
+    assert set(report["comparisons"]) == set(FUSIONS)
+    rows = [*report["strategies"].values(), *report["comparisons"].values(), report["similar"]]
+    for scores in rows:
         assert 0.0 <= scores["precision_at_k"] <= 1.0
         assert 0.0 < scores["ndcg_at_k"] <= 1.0
     for rows in held_out.values():
@@ -66,7 +71,8 @@ def test_report_shape(report, held_out):
 def test_report_as_a_table(report):
     table = format_report(report)
     assert "precision@5" in table and "<- default" in table and "not this" in table
-    assert len(table.splitlines()) == len(STRATEGIES) + 4
+    assert len(table.splitlines()) == len(STRATEGIES) + len(FUSIONS) + 4
+    assert "dbsf (comparison)" in table
 
 
 def test_folds_split_the_presets_in_two_fixed_halves(report, held_out):
@@ -96,8 +102,37 @@ def test_default_is_the_held_out_best(report):
 
 
 def test_shipped_settings_are_the_tuned_ones(report):
-    for name in TUNABLE:
+    assert set(TUNING[SAMPLE_MODEL]) == set(TUNABLE) - set(FUSIONS)
+    for name in TUNING[SAMPLE_MODEL]:
         assert TUNING[SAMPLE_MODEL][name] == report["strategies"][name]["tuned"], name
+
+
+def test_fused_comparisons_lose_to_the_default(report):
+    """Why `fusion` and `dbsf` are comparison rows, not strategies `search` offers."""
+    default = report["strategies"][report["default"]]
+    for name, scores in report["comparisons"].items():
+        assert scores["ndcg_at_k"] < default["ndcg_at_k"], name
+        assert scores["precision_at_k"] < default["precision_at_k"], name
+        assert scores["tuned"]["prefetch"] in TUNABLE[name]["prefetch"]
+
+
+@pytest.mark.filterwarnings("ignore:Local mode performs exact")  # it ignores search_params
+def test_fused_prefetches_use_the_planned_beam_and_reach_the_fetch(judge, monkeypatch):
+    """On a Qdrant server each prefetch gets `hnsw_ef=SEARCH_EF`; no prefetch is shallower than
+    the points fetched (a fused list cannot be longer than its prefetches)."""
+    calls = []
+    original = judge.client.query_points
+    monkeypatch.setattr(
+        judge.client, "query_points", lambda *a, **k: calls.append(k) or original(*a, **k)
+    )
+    found = judge.fused("dbsf", "kids", "musical", {"prefetch": 10})
+    assert len(found) == judge.k and all(p.params is None for p in calls[-1]["prefetch"])
+    assert [p.limit for p in calls[-1]["prefetch"]] == [calls[-1]["limit"]] * 2
+    monkeypatch.setattr(evaluate_module, "is_embedded", lambda client: False)
+    judge.fused("fusion", "kids", "musical", {"prefetch": 400})
+    assert [p.limit for p in calls[-1]["prefetch"]] == [400, 400]
+    assert all(p.params.hnsw_ef == SEARCH_EF for p in calls[-1]["prefetch"])
+    assert calls[-1]["query"].fusion == models.Fusion.RRF
 
 
 def test_default_meets_the_target_on_held_out_presets(report):
@@ -167,8 +202,8 @@ def test_confidence_constants_match_a_fresh_calibration(sample, encoder):
     client, name = sample
     fresh = calibrate_confidence(client, name, encoder)
     stored = CONFIDENCE_THRESHOLDS[SAMPLE_MODEL]
-    assert set(fresh) == set(stored) == {*STRATEGIES, search_module.SIMILAR_STRATEGY}
-    assert stored[search_module.SIMILAR_STRATEGY]["medium"] is not None  # not always "low"
+    assert set(fresh) == set(stored) == {*STRATEGIES, SIMILAR_STRATEGY}
+    assert stored[SIMILAR_STRATEGY]["medium"] is not None  # not always "low"
     for strategy, levels in fresh.items():
         for level, value in levels.items():
             if value is None or stored[strategy][level] is None:

@@ -17,7 +17,8 @@ from vidrec_helpers.explore import (
     results_table,
     vectors_of,
 )
-from vidrec_helpers.search import QueryEncoder, search
+from vidrec_helpers.queries import QueryEncoder
+from vidrec_helpers.search import search
 
 
 @pytest.fixture(scope="module")

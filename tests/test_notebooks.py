@@ -21,8 +21,12 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_outp
 
 from vidrec_helpers.evaluate import evaluate
 from vidrec_helpers.labels import INTENTS, MOODS
-from vidrec_helpers.search import DEFAULT, STRATEGIES, QueryEncoder, search
+from vidrec_helpers.queries import QueryEncoder, default_strategy
+from vidrec_helpers.query_input import STRATEGIES
+from vidrec_helpers.samples import SAMPLE_MODEL
+from vidrec_helpers.search import search
 
+DEFAULT = default_strategy(SAMPLE_MODEL)
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK_DIR = ROOT / "notebooks"
 EXPECTED = [

@@ -19,9 +19,10 @@ from vidrec_helpers.embed_requests import RetryPolicy
 from vidrec_helpers.embeddings import make_embedder
 from vidrec_helpers.index import count_points
 from vidrec_helpers.pipeline import ingest
+from vidrec_helpers.queries import QueryEncoder
 from vidrec_helpers.records import Segment, VideoEmbedding, unit
 from vidrec_helpers.samples import load_catalog, sample_videos
-from vidrec_helpers.search import QueryEncoder, search
+from vidrec_helpers.search import search
 from vidrec_helpers.storage import UploadFailure
 from vidrec_helpers.twelvelabs_embedder import PollPolicy, TwelveLabsEmbedder
 from vidrec_standins.media import make_test_video

@@ -10,8 +10,16 @@ from qdrant_client import QdrantClient, models
 from vidrec_helpers.config import VidrecError
 from vidrec_helpers.index import ensure_collection
 from vidrec_helpers.labels import INTENTS, MOODS, all_phrases, baseline_query
-from vidrec_helpers.query_input import Filters
+from vidrec_helpers.queries import QueryEncoder
+from vidrec_helpers.query_input import (
+    STRATEGIES,
+    Filters,
+    InvalidQueryError,
+    ModelMismatchError,
+    UnknownVideoError,
+)
 from vidrec_helpers.results import (
+    CONFIDENCE_NOTE,
     CONFIDENCE_THRESHOLDS,
     confidence_level,
     group_by_video,
@@ -19,17 +27,7 @@ from vidrec_helpers.results import (
     result_card,
 )
 from vidrec_helpers.samples import SAMPLE_DIMENSION, SAMPLE_MODEL, load_catalog
-from vidrec_helpers.search import (
-    CONFIDENCE_NOTE,
-    STRATEGIES,
-    EmptyCollectionError,
-    InvalidQueryError,
-    ModelMismatchError,
-    QueryEncoder,
-    UnknownVideoError,
-    search,
-    similar,
-)
+from vidrec_helpers.search import EmptyCollectionError, search, similar
 from vidrec_standins.shipped import query_vector
 
 CATALOG = {entry["id"]: entry for entry in load_catalog()}
@@ -550,7 +548,7 @@ def test_shipped_label_vectors_are_the_local_models():
 
 
 @pytest.mark.filterwarnings("ignore:Local mode performs exact")  # it ignores search_params
-@pytest.mark.parametrize("strategy", ["weighted", "fusion"])
+@pytest.mark.parametrize("strategy", ["weighted", "contrast_video"])
 def test_a_server_searches_with_the_planned_beam(sample, encoder, monkeypatch, strategy):
     """On a Qdrant server every vector search gets `hnsw_ef=SEARCH_EF`; local mode gets none."""
     from vidrec_helpers import search as search_module
@@ -567,4 +565,3 @@ def test_a_server_searches_with_the_planned_beam(sample, encoder, monkeypatch, s
     monkeypatch.setattr(search_module, "is_embedded", lambda client: False)
     run(sample, encoder, intent="kids", mood="musical", top_k=3, strategy=strategy)
     assert calls[-1]["search_params"].hnsw_ef == SEARCH_EF
-    assert all(p.params.hnsw_ef == SEARCH_EF for p in calls[-1].get("prefetch", []))

@@ -22,7 +22,8 @@ from vidrec_helpers.explore import (
     is_whole_video,
     status_html,
 )
-from vidrec_helpers.search import MAX_EXAMPLE_IDS, Result, SearchResponse
+from vidrec_helpers.query_input import MAX_EXAMPLE_IDS
+from vidrec_helpers.results import Result, SearchResponse
 from vidrec_helpers.session import Session, open_session
 from vidrec_helpers.widgets import (
     START_HINT,

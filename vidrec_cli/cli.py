@@ -156,7 +156,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     from vidrec_helpers.embeddings import DEFAULT_CONCURRENCY
     from vidrec_helpers.labels import INTENTS, MOODS
-    from vidrec_helpers.search import DEFAULT, STRATEGIES
+    from vidrec_helpers.queries import default_strategy
+    from vidrec_helpers.query_input import STRATEGIES
+    from vidrec_helpers.samples import SAMPLE_MODEL
 
     parser = argparse.ArgumentParser(
         prog="vidrec",
@@ -189,7 +191,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--mood", choices=list(MOODS))
     p.add_argument("--text", help="free text (offline it needs the local text model)")
     p.add_argument("--keywords", help="extra words, e.g. 'puppy, socks'")
-    p.add_argument("--strategy", choices=list(STRATEGIES), help=f"default: {DEFAULT}")
+    strategy_help = f"default: {default_strategy(SAMPLE_MODEL)}"
+    p.add_argument("--strategy", choices=list(STRATEGIES), help=strategy_help)
 
     p = command("similar", cmd_similar, "more videos like these (and not like those)", True)
     p.add_argument("video_ids", nargs="+", metavar="VIDEO_ID", help="video ids from search results")

@@ -33,14 +33,16 @@ from .embeddings import EmbeddingError
 from .index import is_embedded
 from .labels import INTENTS, MOODS
 from .queries import default_strategy
-from .query_input import Checked, SearchQuery, SimilarQuery
-from .search import (
+from .query_input import (
     STRATEGIES,
-    EmptyCollectionError,
+    Checked,
     InvalidQueryError,
     ModelMismatchError,
+    SearchQuery,
+    SimilarQuery,
     UnknownVideoError,
 )
+from .search import EmptyCollectionError
 from .session import Session, open_session
 
 logger = logging.getLogger(__name__)

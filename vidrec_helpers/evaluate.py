@@ -9,7 +9,11 @@ Protocol: 2-fold cross-validation over the presets. They are shuffled with a fix
 (`SPLIT_SEED`) and halved; each strategy's settings (`TUNABLE`) are tuned on one half
 (best mean nDCG@k) and scored on the other, then the halves swap, so every preset is scored
 by settings that never saw it. The strategy with the best held-out nDCG@k is the model's
-default (`queries.DEFAULTS`). The same labels calibrate the confidence levels of `search.py`.
+default (`queries.DEFAULTS`). The same labels calibrate the confidence levels of `results.py`.
+
+Beside the strategies, the report holds comparison rows (`FUSIONS`): one `Prefetch` per label
+merged by Qdrant's `FusionQuery` (notebook 04 builds them by hand). They are held out the same
+way, and they lose to `weighted` and `contrast_video`, so `search` does not offer them.
 """
 
 from __future__ import annotations
@@ -24,19 +28,33 @@ import numpy as np
 from qdrant_client import QdrantClient, models
 
 from .config import VidrecError
+from .index import is_embedded
 from .labels import INTENTS, MOODS
-from .queries import QueryEncoder, default_strategy
+from .queries import QueryEncoder, default_strategy, part_vectors
 from .query_input import STRATEGIES
-from .search import SIMILAR_STRATEGY, Result, check_collection, search, similar
+from .results import Result, result_card
+from .search import (
+    FETCH_FACTOR,
+    SIMILAR_STRATEGY,
+    check_collection,
+    grouped_hits,
+    search,
+    similar,
+)
+from .server_settings import search_params
 
 #: Seed of the preset split (numpy's default_rng); fixed so the numbers can be re-run.
 SPLIT_SEED = 12
 _WEIGHTS = (0.45, 0.5, 0.55)
-#: Settings each strategy tunes, and the values `cross_validate` tries (`queries.TUNING`).
+#: Comparison rows, not strategies: how Qdrant merges the label prefetches.
+FUSIONS = {"fusion": models.Fusion.RRF, "dbsf": models.Fusion.DBSF}
+_DEPTHS = (50, 100, 200, 400)
+#: Settings each row tunes, and the values `cross_validate` tries (strategies: `queries.TUNING`;
+#: `prefetch` is the depth of each fused prefetch).
 TUNABLE: dict[str, dict[str, tuple[float, ...]]] = {
     "weighted": {"mood_weight": _WEIGHTS},
-    "fusion": {"prefetch": (50, 100, 200, 400)},
-    "dbsf": {"prefetch": (50, 100, 200, 400)},
+    "fusion": {"prefetch": _DEPTHS},
+    "dbsf": {"prefetch": _DEPTHS},
     "contrast_video": {"mood_weight": _WEIGHTS, "temperature": (0.25, 0.5, 1.0)},
 }
 #: Confidence levels: the share of hits above a score that must be relevant.
@@ -136,13 +154,30 @@ class Judge:
     def preset_results(
         self, strategy: str, settings: Mapping[str, float] | None = None
     ) -> Iterator[tuple[tuple[str, str], list[Result]]]:
-        """Each preset (intent, mood) with its results by one strategy with given settings."""
+        """Each preset (intent, mood) with its results by one strategy (or comparison row) with
+        given settings."""
         for intent, mood in presets(self.labels):
+            if strategy in FUSIONS:
+                yield (intent, mood), self.fused(strategy, intent, mood, settings or {})
+                continue
             found = search(
                 self.client, self.collection, self.encoder, intent=intent, mood=mood,
                 top_k=self.k, strategy=strategy, settings=settings,
             )  # fmt: skip
             yield (intent, mood), found.results
+
+    def fused(
+        self, fusion: str, intent: str, mood: str, settings: Mapping[str, float]
+    ) -> list[Result]:
+        """The top k videos of one `Prefetch` per label (`prefetch` deep), merged by `fusion`."""
+        params = None if is_embedded(self.client) else search_params()
+        depth = max(int(settings.get("prefetch", 100)), self.k * FETCH_FACTOR)  # >= the fetch
+        vectors = part_vectors(self.encoder, {"intent": intent, "mood": mood}).values()
+        prefetch = [models.Prefetch(query=v.tolist(), limit=depth, params=params) for v in vectors]
+        query = {"prefetch": prefetch, "query": models.FusionQuery(fusion=FUSIONS[fusion])}
+        groups = grouped_hits(self.client, self.collection, self.k, None, query)
+        model = self.encoder.model
+        return [result_card(hits, hits[0].score, model, fusion) for hits in groups.values()]
 
     def similar(self, video_id: str, disliked: Sequence[str] = ()) -> list[Result]:
         """`similar([video_id], disliked)`."""
@@ -213,14 +248,16 @@ def evaluate(
 
     Shape: {"k", "protocol", "split_seed", "folds", "default", "best", "model", "collection",
     "queries", "strategies": {name: {"precision_at_k", "ndcg_at_k", "zero_full_match",
-    "tuned", "fold_settings"}}}, plus "similar" (`Judge.evaluate_similar`, when `include_similar`). "best" is the strategy to
-    make the default for this model (`queries.DEFAULTS`).
+    "tuned", "fold_settings"}}, "comparisons": {name: the same}}, plus "similar"
+    (`Judge.evaluate_similar`, when `include_similar`). "best" is the strategy to make the
+    default for this model (`queries.DEFAULTS`); comparison rows (`FUSIONS`) are not candidates.
     """
     judge = Judge(client, collection, encoder, video_labels(client, collection), k)
-    overall = {}
-    for name in STRATEGIES:
+    overall, comparisons = {}, {}
+    for name in [*STRATEGIES, *FUSIONS]:
         run = judge.cross_validate(name)
-        overall[name] = {**summary(run.pop("held_out")), **run}
+        rows = comparisons if name in FUSIONS else overall
+        rows[name] = {**summary(run.pop("held_out")), **run}
     report: dict[str, Any] = {
         "k": k,
         "protocol": "2-fold cross-validation over the presets: tuned on one half, scored on the other",
@@ -232,6 +269,7 @@ def evaluate(
         "collection": collection,
         "queries": len(presets(judge.labels)),
         "strategies": overall,
+        "comparisons": comparisons,
     }
     if include_similar:
         report["similar"] = judge.evaluate_similar()
@@ -288,6 +326,7 @@ def format_report(report: Mapping[str, Any]) -> str:
     k = report["k"]
     lines = [f"{'strategy':<20}{f'precision@{k}':>14}{f'nDCG@{k}':>10}{'zero-match':>12}"]
     rows = dict(report["strategies"])
+    rows |= {f"{name} (comparison)": scores for name, scores in report["comparisons"].items()}
     if "similar" in report:
         rows["similar (by video)"] = report["similar"]
     for name, scores in rows.items():

@@ -29,8 +29,8 @@ from qdrant_client import QdrantClient, models
 
 from .config import Settings, VidrecError, get_settings, reload_settings
 from .labels import INTENTS, MOODS
+from .results import CONFIDENCE_NOTE, Result, SearchResponse
 from .samples import data_dir
-from .search import CONFIDENCE_NOTE, Result, SearchResponse
 
 if TYPE_CHECKING:
     from .widgets import RecommenderState

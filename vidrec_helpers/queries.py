@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from qdrant_client import models
 
 from .label_stats import LabelSpace
 from .labels import INTENTS, PHRASES, all_phrases, baseline_query, label_row
@@ -31,17 +30,15 @@ DEFAULTS: dict[str, str] = {SAMPLE_MODEL: "contrast_video"}
 #: composition until `vidrec evaluate --json` on a labelled collection names its "best".
 UNEVALUATED_DEFAULT = "weighted"
 #: Tuned settings per model and strategy (`evaluate.TUNABLE`, tuned on all presets):
-#: `mood_weight` is the mood's share of intent + mood, `prefetch` the fused depth,
-#: `temperature` the softness of a label's share among its kind (contrast_video).
+#: `mood_weight` is the mood's share of intent + mood, `temperature` the softness of a label's
+#: share among its kind (contrast_video).
 TUNING: dict[str, dict[str, dict[str, float]]] = {
     SAMPLE_MODEL: {
         "weighted": {"mood_weight": 0.5},
-        "fusion": {"prefetch": 400},
-        "dbsf": {"prefetch": 100},
         "contrast_video": {"mood_weight": 0.55, "temperature": 1.0},
     }
 }
-UNTUNED: dict[str, float] = {"mood_weight": 0.5, "prefetch": 100, "temperature": 1.0}
+UNTUNED: dict[str, float] = {"mood_weight": 0.5, "temperature": 1.0}
 #: How hard `search(avoid=...)` pushes the query away from the mean of the avoided videos.
 AVOID_WEIGHT = 0.5
 
@@ -210,26 +207,18 @@ def build_query(
     parts: Mapping[str, str],
     strategy: str,
     settings: Mapping[str, float],
-    query_filter: models.Filter | None,
     avoid: Sequence[np.ndarray] = (),
     space: LabelSpace | None = None,
 ) -> dict[str, Any]:
-    """The `query` (and `prefetch`) arguments of `query_points` for one strategy.
+    """The `query` argument of `query_points` for one strategy.
 
     `avoid` holds vectors of videos to steer away from: every part vector moves away from
-    their mean. `contrast_video` needs the `space` of the collection (label_stats.LabelSpace).
+    their mean. `contrast_video` needs the `space` of the collection (label_stats.LabelSpace);
+    its vector finds candidates, which `search` re-scores.
     """
     if strategy == "baseline":
         (vector,) = part_vectors(encoder, {"text": baseline_text(parts)}, avoid).values()
         return {"query": vector.tolist()}
     vectors = part_vectors(encoder, parts, avoid, space)
     weights = part_weights(vectors, settings)
-    if strategy in ("weighted", "contrast_video"):  # contrast_video: candidates, re-scored later
-        return {"query": unit(sum(weights[n] * v for n, v in vectors.items())).tolist()}
-    depth = int(settings["prefetch"])
-    prefetch = [
-        models.Prefetch(query=vector.tolist(), filter=query_filter, limit=depth)
-        for vector in vectors.values()
-    ]
-    fusion = models.Fusion.RRF if strategy == "fusion" else models.Fusion.DBSF
-    return {"prefetch": prefetch, "query": models.FusionQuery(fusion=fusion)}
+    return {"query": unit(sum(weights[n] * v for n, v in vectors.items())).tolist()}

@@ -43,8 +43,6 @@ DEFAULT_TEXT_LIMIT = 1000
 STRATEGIES: dict[str, str] = {
     "baseline": 'the original demo: one string, Recommend: "<intent description>" videos "<mood>"',
     "weighted": "one vector: unit(w_intent*v_intent + w_mood*v_mood + v_keywords + v_text)",
-    "fusion": "one Qdrant prefetch per part, merged by reciprocal rank fusion (RRF)",
-    "dbsf": "one Qdrant prefetch per part, merged by distribution-based score fusion (DBSF)",
     "contrast_video": "contrasted labels find candidates; each video is then scored by all its clips",
 }
 

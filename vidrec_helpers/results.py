@@ -17,8 +17,6 @@ CONFIDENCE_THRESHOLDS: dict[str, dict[str, dict[str, float | None]]] = {
     SAMPLE_MODEL: {
         "baseline": {"high": None, "medium": None},
         "weighted": {"high": None, "medium": 0.487},
-        "fusion": {"high": None, "medium": None},
-        "dbsf": {"high": None, "medium": 1.622},
         "contrast_video": {"high": 1.752, "medium": 0.994},
         "similar": {"high": 0.917, "medium": 0.777},
     },

@@ -13,8 +13,6 @@ from qdrant_client import QdrantClient, models
 from .index import collection_model, is_embedded
 from .label_stats import LabelSpace, collection_sample, standardize, video_means, video_segments
 from .labels import PHRASES
-
-# Re-exported below (__all__): the names the API, CLI, widgets and notebooks import from here.
 from .queries import (
     AVOID_WEIGHT,
     QueryEncoder,
@@ -26,31 +24,11 @@ from .queries import (
     part_weights,
     tuning,
 )
-from .query_input import (
-    DEFAULT_LIMIT,
-    MAX_EXAMPLE_IDS,
-    STRATEGIES,
-    Filters,
-    InvalidQueryError,
-    ModelMismatchError,
-    SearchError,
-    SearchQuery,
-    SimilarQuery,
-    UnknownVideoError,
-)
+from .query_input import DEFAULT_LIMIT, Filters, SearchError, SearchQuery, SimilarQuery
 from .records import unit
-from .results import CONFIDENCE_NOTE, Result, SearchResponse, group_by_video, result_card
-from .samples import SAMPLE_MODEL
+from .results import SearchResponse, group_by_video, result_card
 from .server_settings import search_params
 
-__all__ = [
-    "CONFIDENCE_NOTE", "DEFAULT", "MAX_EXAMPLE_IDS", "STRATEGIES", "EmptyCollectionError",
-    "InvalidQueryError", "ModelMismatchError", "QueryEncoder", "Result", "SearchError",
-    "SearchResponse", "UnknownVideoError", "search", "similar",
-]  # fmt: skip
-
-#: The sample model's default strategy (other models: `default_strategy(model)`).
-DEFAULT = default_strategy(SAMPLE_MODEL)
 #: Strategy name of `similar` (for confidence thresholds and responses).
 SIMILAR_STRATEGY = "similar"
 #: Points fetched per wanted video (a sample video has one video-level point and 2-4 clips).
@@ -93,24 +71,21 @@ def grouped_hits(
 ) -> dict[str, list[models.ScoredPoint]]:
     """The best `top_k` videos (except `exclude`) with their hits: over-fetch, group per video.
 
-    The fetch grows until `top_k` videos are found (in local mode this is much faster than
-    `query_points_groups` or a `must_not` filter). On a server, every vector search uses the
-    planned beam (`server_settings.SEARCH_EF`).
+    `query` holds the `query` (and any `prefetch`) arguments of `query_points`. The fetch grows
+    until `top_k` videos are found (in local mode this is much faster than `query_points_groups`
+    or a `must_not` filter). On a server, the search uses the planned beam
+    (`server_settings.SEARCH_EF`).
     """
     params = None if is_embedded(client) else search_params()
     limit = (top_k + len(exclude)) * FETCH_FACTOR
     while True:
-        deeper = [
-            p.model_copy(update={"limit": max(p.limit, limit), "params": params})
-            for p in query.get("prefetch", [])
-        ]
         points = client.query_points(
             collection,
             limit=limit,
             query_filter=query_filter,
             search_params=params,
             with_payload=True,
-            **{**query, **({"prefetch": deeper} if deeper else {})},
+            **query,
         ).points
         groups = {k: v for k, v in group_by_video(points).items() if k not in exclude}
         if len(groups) >= top_k or len(points) < limit or limit >= MAX_FETCH:
@@ -199,7 +174,7 @@ def search(
     space = sample.space(encoder.model, encoder.label_matrix()) if two_stage else None
     settings = {**tuning(encoder.model, strategy), **(settings or {})}
     flt = chosen.to_qdrant()
-    request = build_query(encoder, parts, strategy, settings, flt, avoided, space)
+    request = build_query(encoder, parts, strategy, settings, avoided, space)
     depth = max(checked.top_k, CANDIDATES) if two_stage else checked.top_k
     groups = grouped_hits(client, collection, depth, flt, request, exclude=set(checked.avoid))
     scores = None

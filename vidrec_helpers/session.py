@@ -17,7 +17,9 @@ from qdrant_client import QdrantClient
 from .config import Settings, get_settings
 from .embeddings import Embedder, make_embedder
 from .index import collection_name, connect, count_points
-from .search import QueryEncoder, Result, SearchResponse, search, similar
+from .queries import QueryEncoder
+from .results import Result, SearchResponse
+from .search import search, similar
 
 
 class SignedResult(Result):

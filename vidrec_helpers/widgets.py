@@ -26,7 +26,8 @@ from .explore import (
     status_html,
 )
 from .labels import INTENTS, MOODS
-from .search import MAX_EXAMPLE_IDS, Result
+from .query_input import MAX_EXAMPLE_IDS
+from .results import Result
 
 if TYPE_CHECKING:  # the UI needs search, similar, status and free_text_available
     from .session import Session

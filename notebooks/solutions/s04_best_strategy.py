@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from vidrec_helpers.search import STRATEGIES
+from vidrec_helpers.query_input import STRATEGIES
 
 
 def both_labels(results: Iterable[Any], intent: str, mood: str) -> int:
