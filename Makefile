@@ -72,8 +72,8 @@ notebooks: $(VENV)/.installed-test
 	VIDREC_MODE=offline $(BIN)/python scripts/run_notebooks.py
 
 lint: $(VENV)/.installed-test
-	$(BIN)/ruff check vidrec_helpers vidrec_cli tests scripts bench notebooks
-	$(BIN)/ruff format --check vidrec_helpers vidrec_cli tests scripts bench
+	$(BIN)/ruff check vidrec_helpers vidrec_cli vidrec_standins tests scripts bench notebooks
+	$(BIN)/ruff format --check vidrec_helpers vidrec_cli vidrec_standins tests scripts bench
 
 app: install
 	$(BIN)/vidrec app
