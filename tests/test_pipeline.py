@@ -361,7 +361,7 @@ def test_live_ingest_probes_each_file_once_and_signs_each_url_once(live, tmp_pat
     from vidrec_helpers import video_checks
 
     probed, signed = [], []
-    real_probe, real_sign = video_checks.probe_video, storage.playable_url
+    real_probe, real_sign = video_checks.probe_video, storage.presign
 
     def probe(path):
         probed.append(str(path))
@@ -372,7 +372,6 @@ def test_live_ingest_probes_each_file_once_and_signs_each_url_once(live, tmp_pat
         return real_sign(client, bucket, key, **kwargs)
 
     monkeypatch.setattr(video_checks, "probe_video", probe)
-    monkeypatch.setattr(storage, "playable_url", sign)
     monkeypatch.setattr(storage, "presign", sign)
     videos = [make_video(tmp_path / f"once {n}.mp4", seconds=5, seed=20 + n) for n in range(2)]
     report = run(videos, client=memory_client())

@@ -319,7 +319,7 @@ def test_presigned_url_downloads_the_bytes(client, bucket, name):
     key = f"videos/x/{name}"
     client.put_object(Bucket=bucket, Key=key, Body=b"\x00video bytes\xff")
 
-    url = storage.playable_url(client, bucket, key)
+    url = storage.presign(client, bucket, key)
     status, headers, body = fetch(url)
 
     assert url.isascii() and " " not in url
@@ -332,7 +332,7 @@ def test_uploaded_video_plays_from_its_url(client, bucket, tmp_path):
     video = write(tmp_path / "sub dir" / "ma vidéo ñ.mp4", b"0123456789")
     result = storage.upload_video(client, bucket, video)
 
-    status, headers, body = fetch(storage.playable_url(client, bucket, result.key))
+    status, headers, body = fetch(storage.presign(client, bucket, result.key))
 
     assert (status, body, headers["Content-Type"]) == (200, b"0123456789", "video/mp4")
 
@@ -348,7 +348,7 @@ def test_uploaded_video_plays_from_its_url(client, bucket, tmp_path):
 def test_range_request_returns_206(client, bucket, byte_range, expected, content_range):
     """Browsers seek in a video with Range requests and need 206 Partial Content."""
     client.put_object(Bucket=bucket, Key="videos/x/clip.mp4", Body=b"0123456789")
-    url = storage.playable_url(client, bucket, "videos/x/clip.mp4")
+    url = storage.presign(client, bucket, "videos/x/clip.mp4")
 
     status, headers, body = fetch(url, {"Range": byte_range})
 
@@ -356,13 +356,13 @@ def test_range_request_returns_206(client, bucket, byte_range, expected, content
 
 
 def test_presigned_url_expiry(client, bucket):
-    assert "X-Amz-Expires=3600" in storage.playable_url(client, bucket, "videos/x/a.mp4")
-    assert "X-Amz-Expires=600" in storage.playable_url(
+    assert "X-Amz-Expires=3600" in storage.presign(client, bucket, "videos/x/a.mp4")
+    assert "X-Amz-Expires=600" in storage.presign(
         client, bucket, "videos/x/a.mp4", expires=600
     )
     for expires in (0, connection.MAX_EXPIRES + 1):
         with pytest.raises(VidrecError, match="out of range"):
-            storage.playable_url(client, bucket, "videos/x/a.mp4", expires=expires)
+            storage.presign(client, bucket, "videos/x/a.mp4", expires=expires)
 
 
 # --- clients and credentials ------------------------------------------------------------
@@ -424,7 +424,7 @@ def test_live_client_on_an_s3_compatible_endpoint(no_aws_credentials, tmp_path):
     assert storage.ensure_bucket(live, name) is True
     assert live.get_bucket_location(Bucket=name)["LocationConstraint"] == "eu-west-1"
     result = storage.upload_video(live, name, write(tmp_path / "clip.mp4", b"live bytes"))
-    assert fetch(storage.playable_url(live, name, result.key))[2] == b"live bytes"
+    assert fetch(storage.presign(live, name, result.key))[2] == b"live bytes"
 
 
 @pytest.mark.parametrize("region", ["eu-west-1", "ap-east-1", "me-central-1", "us-east-1"])
@@ -475,7 +475,7 @@ def test_local_server_does_not_log_each_request(client, bucket, caplog):
     """werkzeug logs every request by default, which would land in notebook outputs."""
     caplog.set_level(logging.INFO, logger="werkzeug")
     client.put_object(Bucket=bucket, Key="videos/x/quiet.mp4", Body=b"shh")
-    fetch(storage.playable_url(client, bucket, "videos/x/quiet.mp4"))
+    fetch(storage.presign(client, bucket, "videos/x/quiet.mp4"))
     with pytest.raises(URLError):
         fetch(f"{client.meta.endpoint_url}/{bucket}/videos/x/missing.mp4")
     assert [r for r in caplog.records if r.name == "werkzeug"] == []

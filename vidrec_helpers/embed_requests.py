@@ -167,17 +167,17 @@ ALLOW_PRIVATE_VARIABLE = "VIDREC_ALLOW_PRIVATE_URLS"
 
 
 def storage_signer(settings: Settings) -> Callable[[str, int], str]:
-    """Sign S3 keys with `storage.playable_url`: one S3 client for all tasks, made on first use."""
+    """Sign S3 keys with `storage.presign`: one S3 client for all tasks, made on first use."""
     client: list[Any] = []
     lock = threading.Lock()  # 32 tasks start at once: build one client, not one each
 
     def sign(key: str, seconds: int) -> str:
-        from .storage import bucket_name, playable_url, s3_client
+        from .storage import bucket_name, presign, s3_client
 
         with lock:
             if not client:
                 client.extend((s3_client(settings), bucket_name(settings)))
-        return playable_url(client[0], client[1], key, expires=seconds)
+        return presign(client[0], client[1], key, expires=seconds)
 
     return sign
 

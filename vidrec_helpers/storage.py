@@ -245,9 +245,6 @@ def presign(client: Any, bucket: str, key: str, expires: int = 3600) -> str:
     return client.generate_presigned_url("get_object", Params=params, ExpiresIn=lifetime)
 
 
-#: The name the notebooks use: a URL the browser (and TwelveLabs) can play.
-playable_url = presign
-
 
 def list_videos(client: Any, bucket: str) -> list[str]:
     """The keys of the uploaded videos (all pages)."""
