@@ -182,11 +182,12 @@ def test_the_build_prints_no_warning_and_ships_only_the_packages(tmp_path: Path)
     assert b"License-Expression: Apache-2.0" in metadata_text
     assert any(name.endswith("licenses/LICENSE") for name in names)
 
-    # the wheel's console script, loaded as an installer would, from the unpacked wheel first;
-    # the packages read data/ beside them, as in the project folder an editable install uses
-    unpacked = tmp_path / "unpacked"
+    # the wheel's console script, loaded as an installer would, from the unpacked wheel first,
+    # run from a project folder (the packages read its data/, as the README's steps do)
+    unpacked, project = tmp_path / "unpacked", tmp_path / "project"
     zipfile.ZipFile(wheel).extractall(unpacked)
-    (unpacked / "data").symlink_to(ROOT / "data", target_is_directory=True)
+    project.mkdir()
+    (project / "data").symlink_to(ROOT / "data", target_is_directory=True)
     run_script = (
         "import sys, importlib.metadata as m, vidrec_cli.cli as c;"
         "(e,) = m.entry_points(group='console_scripts', name='vidrec');"
@@ -198,12 +199,25 @@ def test_the_build_prints_no_warning_and_ships_only_the_packages(tmp_path: Path)
         capture_output=True,
         text=True,
         check=False,
-        cwd=tmp_path,
+        cwd=project,
         env={**os.environ, "PYTHONPATH": str(unpacked)},
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith(f"vidrec_cli.cli:main {unpacked / 'vidrec_cli' / 'cli.py'}")
     assert "doctor" in result.stdout and "demo" in result.stdout
+
+    # elsewhere, a clear error says where vidrec looks for its data
+    result = subprocess.run(
+        [sys.executable, "-c", run_script],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(unpacked)},
+    )
+    assert result.returncode != 0
+    assert "data/labels.json is missing" in result.stderr
+    assert "run it from a clone of the repository" in result.stderr
 
 
 def _build_warnings(output: str) -> list[str]:

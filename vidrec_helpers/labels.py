@@ -9,11 +9,15 @@ original single-string query.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
-from .config import VidrecError
+from .config import VidrecError, project_root
 
-LABELS_PATH = Path(__file__).resolve().parent.parent / "data" / "labels.json"
+LABELS_PATH = project_root() / "data" / "labels.json"
+if not LABELS_PATH.is_file():
+    raise VidrecError(
+        f"{LABELS_PATH} is missing: vidrec reads the project's data/ folder, so run it from a "
+        "clone of the repository (or restore the file with `git checkout -- data/labels.json`)"
+    )
 
 #: Phrasings per label kind ("intent", "mood") and label, the description first.
 PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
