@@ -115,7 +115,9 @@ class TwelveLabsEmbedder:
         allow_private_urls: bool | None = None,
     ) -> None:
         """`client`/`model` given: any Embed v2 server (the offline stand-in); else live settings.
-        Budgets: your plan's limits."""
+
+        `requests_per_minute` / `video_minutes_per_hour`: your plan's limits (None: no limit).
+        """
         self.settings = settings or get_settings()
         register_secrets(self.settings.secret_values())  # masked in every error it raises
         if client is None:  # note: the SDK replaces base_url with $TWELVELABS_BASE_URL when set
