@@ -36,9 +36,9 @@ from .results import Result, result_card
 from .search import (
     FETCH_FACTOR,
     SIMILAR_STRATEGY,
-    check_collection,
     grouped_hits,
     search,
+    searchable_collection,
     similar,
 )
 from .server_settings import search_params
@@ -67,7 +67,7 @@ Scores = dict[str, float]
 
 def video_labels(client: QdrantClient, collection: str) -> Labels:
     """video_id -> (intent, mood) of every video-level point in the collection."""
-    _, _, count = check_collection(client, collection)
+    _, _, count = searchable_collection(client, collection)
     scope = models.FieldCondition(key="scope", match=models.MatchValue(value="video"))
     videos, fields = models.Filter(must=[scope]), ["video_id", "intent", "mood"]
     points, _ = client.scroll(collection, videos, limit=count, with_payload=fields)

@@ -47,7 +47,7 @@ class EmptyCollectionError(SearchError):
     """The collection is missing or holds no points: nothing was ingested yet."""
 
 
-def check_collection(client: QdrantClient, collection: str) -> tuple[str | None, int, int]:
+def searchable_collection(client: QdrantClient, collection: str) -> tuple[str | None, int, int]:
     """The collection's (model, dimension, points); a clear error when it is missing or empty."""
     hint = "run `vidrec ingest` first (offline it indexes the sample vectors)"
     try:  # one request when all is well (a round trip per search on a server)
@@ -166,7 +166,7 @@ def search(
     checked = SearchQuery.check(query, max_chars=encoder.max_text_chars)
     strategy, parts = checked.strategy or default_strategy(encoder.model), checked.parts
     chosen = checked.filters or Filters()
-    stored_model, size, points = check_collection(client, collection)
+    stored_model, size, points = searchable_collection(client, collection)
     check_model(encoder, stored_model, size)
     sample = collection_sample(client, collection, points)
     avoided = list(video_means(video_segments(client, collection, checked.avoid, sample)))
@@ -212,7 +212,7 @@ def similar(
     )  # fmt: skip
     liked, disliked = query.positive_ids, query.negative_ids
     chosen = query.filters or Filters()
-    stored_model, _, count = check_collection(client, collection)
+    stored_model, _, count = searchable_collection(client, collection)
     labels = label_matrix(stored_model, encoder)
     sample = collection_sample(client, collection, count)
     examples = video_segments(client, collection, liked + disliked, sample)
