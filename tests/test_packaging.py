@@ -194,27 +194,21 @@ def test_the_build_prints_no_warning_and_ships_only_the_packages(tmp_path: Path)
         "print(e.value, c.__file__);"
         "sys.exit(e.load()(['--help']))"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", run_script],
-        capture_output=True,
-        text=True,
-        check=False,
-        cwd=project,
-        env={**os.environ, "PYTHONPATH": str(unpacked)},
-    )
+
+    def run_from(folder: Path) -> subprocess.CompletedProcess:
+        env = {**os.environ, "PYTHONPATH": str(unpacked)}
+        command = [sys.executable, "-c", run_script]
+        return subprocess.run(
+            command, capture_output=True, text=True, check=False, cwd=folder, env=env
+        )
+
+    result = run_from(project)
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith(f"vidrec_cli.cli:main {unpacked / 'vidrec_cli' / 'cli.py'}")
     assert "doctor" in result.stdout and "demo" in result.stdout
 
     # elsewhere, a clear error says where vidrec looks for its data
-    result = subprocess.run(
-        [sys.executable, "-c", run_script],
-        capture_output=True,
-        text=True,
-        check=False,
-        cwd=tmp_path,
-        env={**os.environ, "PYTHONPATH": str(unpacked)},
-    )
+    result = run_from(tmp_path)
     assert result.returncode != 0
     assert "data/labels.json is missing" in result.stderr
     assert "run it from a clone of the repository" in result.stderr
