@@ -357,9 +357,7 @@ def test_range_request_returns_206(client, bucket, byte_range, expected, content
 
 def test_presigned_url_expiry(client, bucket):
     assert "X-Amz-Expires=3600" in storage.presign(client, bucket, "videos/x/a.mp4")
-    assert "X-Amz-Expires=600" in storage.presign(
-        client, bucket, "videos/x/a.mp4", expires=600
-    )
+    assert "X-Amz-Expires=600" in storage.presign(client, bucket, "videos/x/a.mp4", expires=600)
     for expires in (0, connection.MAX_EXPIRES + 1):
         with pytest.raises(VidrecError, match="out of range"):
             storage.presign(client, bucket, "videos/x/a.mp4", expires=expires)

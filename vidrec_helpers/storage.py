@@ -245,7 +245,6 @@ def presign(client: Any, bucket: str, key: str, expires: int = 3600) -> str:
     return client.generate_presigned_url("get_object", Params=params, ExpiresIn=lifetime)
 
 
-
 def list_videos(client: Any, bucket: str) -> list[str]:
     """The keys of the uploaded videos (all pages)."""
     pages = client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=KEY_PREFIX)
